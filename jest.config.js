@@ -1,0 +1,23 @@
+/** @type {import('jest').Config} */
+const base = {
+  moduleFileExtensions: ['js', 'json', 'ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+  testEnvironment: 'node',
+};
+
+module.exports = {
+  // e2e specs share one MariaDB database and one Redis db: run files one at a time.
+  maxWorkers: 1,
+  projects: [
+    { ...base, displayName: 'unit', rootDir: 'src', testRegex: '.*\\.spec\\.ts$' },
+    {
+      ...base,
+      displayName: 'e2e',
+      rootDir: '.',
+      testRegex: 'test/.*\\.e2e-spec\\.ts$',
+      globalSetup: '<rootDir>/test/global-setup.ts',
+      setupFiles: ['<rootDir>/test/env.ts'],
+      testTimeout: 60000,
+    },
+  ],
+};

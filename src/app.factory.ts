@@ -1,0 +1,40 @@
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+
+/** Requests carry small JSON bodies; anything larger is refused with 413. */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+/**
+ * Builds the application exactly as it runs, for main.ts and for the e2e tests.
+ * Everything else (pipe, filter, guard, interceptor) comes with AppModule.
+ */
+export async function createApp(): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule,
+    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
+    // Start-up logs wait for the pino logger; if start-up fails they are dropped
+    // and main.ts prints the reason as one line.
+    { bufferLogs: true, autoFlushLogs: false, abortOnError: false },
+  );
+  app.useLogger(app.get(Logger));
+  app.flushLogs();
+  app.enableShutdownHooks();
+  // JSON only: without this, fastify would hand a text/plain body to the DTOs.
+  app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Seckill service')
+      .setDescription(
+        'Flash-sale voucher ordering. Every response is {success, data | code, errorMsg}.',
+      )
+      .setVersion('1')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document);
+  return app;
+}

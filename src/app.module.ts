@@ -1,0 +1,50 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { LoggerModule } from 'nestjs-pino';
+import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { EnvelopeInterceptor } from './common/envelope.interceptor';
+import { createValidationPipe } from './common/validation';
+import { allConfigs, appConfig, AppConfig } from './config/configuration';
+import { envValidationSchema } from './config/env.validation';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+import { OrderModule } from './order/order.module';
+import { RedisModule } from './redis/redis.module';
+import { UserModule } from './user/user.module';
+import { VoucherModule } from './voucher/voucher.module';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({
+      isGlobal: true,
+      cache: true,
+      load: allConfigs,
+      validationSchema: envValidationSchema,
+      validationOptions: { abortEarly: false },
+    }),
+    LoggerModule.forRootAsync({
+      inject: [appConfig.KEY],
+      useFactory: (config: AppConfig) => ({
+        pinoHttp: {
+          level: config.logLevel,
+          redact: ['req.headers.authorization', 'req.headers["x-admin-token"]'],
+          customLogLevel: (_req, res, error) =>
+            error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
+        },
+      }),
+    }),
+    DatabaseModule,
+    RedisModule,
+    UserModule,
+    VoucherModule,
+    OrderModule,
+    HealthModule,
+  ],
+  providers: [
+    { provide: APP_PIPE, useFactory: createValidationPipe },
+    { provide: APP_FILTER, useClass: AllExceptionsFilter },
+    { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
+  ],
+})
+export class AppModule {}

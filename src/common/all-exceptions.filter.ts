@@ -1,0 +1,79 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { dependencyBehind } from './dependency-failure';
+import { DependencyUnavailableError, DomainError } from './domain-error';
+import { FailureEnvelope } from './envelope';
+import { ERROR_TABLE, ErrorCode } from './error-codes';
+
+/** Framework 4xx errors (routing, body parsing by fastify) and the code they answer with. */
+const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
+  400: 'VALIDATION_FAILED',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+interface Failure {
+  code: ErrorCode;
+  message: string;
+}
+
+/**
+ * The one place where errors become HTTP responses: domain errors by the table,
+ * framework 4xx by their status, an unreachable MySQL or Redis as 503, and
+ * anything else as a logged 500 whose body carries no stack.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger(AllExceptionsFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    const failure = this.toFailure(exception, request);
+    const body: FailureEnvelope = { success: false, code: failure.code, errorMsg: failure.message };
+    void reply.status(ERROR_TABLE[failure.code].status).send(body);
+  }
+
+  private toFailure(exception: unknown, request: FastifyRequest): Failure {
+    if (exception instanceof DomainError) {
+      if (exception instanceof DependencyUnavailableError) this.logUnavailable(exception, request);
+      return { code: exception.code, message: exception.message };
+    }
+    const frameworkFailure = this.fromFramework(exception);
+    if (frameworkFailure) return frameworkFailure;
+
+    const dependency = dependencyBehind(exception);
+    if (dependency) {
+      const error = new DependencyUnavailableError([dependency], exception);
+      this.logUnavailable(error, request);
+      return { code: error.code, message: error.message };
+    }
+    this.logger.error(
+      { err: exception, method: request.method, url: request.url },
+      'unhandled error answered with 500',
+    );
+    return { code: 'INTERNAL_ERROR', message: ERROR_TABLE.INTERNAL_ERROR.message };
+  }
+
+  private fromFramework(exception: unknown): Failure | undefined {
+    if (!(exception instanceof HttpException)) return undefined;
+    const code = HTTP_STATUS_CODES[exception.getStatus()];
+    if (!code) return undefined;
+    // A 400 from the framework says what is wrong with the body ("Body is not valid JSON ...").
+    return {
+      code,
+      message: code === 'VALIDATION_FAILED' ? exception.message : ERROR_TABLE[code].message,
+    };
+  }
+
+  private logUnavailable(error: DependencyUnavailableError, request: FastifyRequest): void {
+    this.logger.warn(
+      { err: error.cause, method: request.method, url: request.url },
+      `answered 503: ${error.message}`,
+    );
+  }
+}

@@ -1,0 +1,46 @@
+import * as Joi from 'joi';
+
+export const DEFAULT_ADMIN_TOKEN = 'dev-admin-token-change-me';
+
+/**
+ * Every environment variable the service reads, validated once at boot.
+ * Defaults match a local machine and docker-compose.yml.
+ */
+export const envValidationSchema = Joi.object({
+  NODE_ENV: Joi.string().valid('development', 'production', 'test').default('development'),
+  PORT: Joi.number().port().default(8081),
+  LOG_LEVEL: Joi.string()
+    .valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')
+    .default('info'),
+  HOST: Joi.string().default('127.0.0.1'),
+
+  DB_HOST: Joi.string().hostname().default('127.0.0.1'),
+  DB_PORT: Joi.number().port().default(3306),
+  DB_USER: Joi.string().default('root'),
+  DB_PASSWORD: Joi.string().allow('').default(''),
+  DB_NAME: Joi.string()
+    .pattern(/^[A-Za-z0-9_]{1,64}$/)
+    .default('seckill')
+    .messages({ 'string.pattern.base': '"DB_NAME" may only hold letters, digits and _' }),
+  DB_POOL_SIZE: Joi.number().integer().min(1).max(200).default(20),
+
+  REDIS_URL: Joi.string()
+    .uri({ scheme: ['redis', 'rediss'] })
+    .default('redis://127.0.0.1:6379/0'),
+
+  /** How long a call to MySQL or Redis may take before the request answers 503. */
+  DEPENDENCY_TIMEOUT_MS: Joi.number().integer().min(50).max(30_000).default(1000),
+
+  ADMIN_TOKEN: Joi.string()
+    .min(16)
+    .when('NODE_ENV', {
+      is: 'production',
+      then: Joi.required().invalid(DEFAULT_ADMIN_TOKEN),
+      otherwise: Joi.optional().default(DEFAULT_ADMIN_TOKEN),
+    }),
+  TOKEN_TTL_SECONDS: Joi.number().integer().min(60).default(7200),
+  LOGIN_CODE_TTL_SECONDS: Joi.number().integer().min(10).max(3600).default(120),
+
+  ORDER_LOCK_LEASE_MS: Joi.number().integer().min(1000).max(600_000).default(10_000),
+  VOUCHER_CACHE_TTL_MS: Joi.number().integer().min(0).max(60_000).default(1000),
+});

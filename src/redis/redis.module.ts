@@ -1,0 +1,24 @@
+import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { redisConfig, RedisConfig } from '../config/configuration';
+import { REDIS } from './redis.constants';
+import { connectRedis } from './redis.factory';
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: REDIS,
+      inject: [redisConfig.KEY],
+      useFactory: (config: RedisConfig) => connectRedis(config),
+    },
+  ],
+  exports: [REDIS],
+})
+export class RedisModule implements OnApplicationShutdown {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+}

@@ -1,0 +1,56 @@
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { appConfig, AppConfig } from '../config/configuration';
+import { AUDIENCE, Audience, AuthenticatedRequest } from './auth.decorators';
+import { AdminOnlyError, UnauthorizedError } from './user.errors';
+import { UserService } from './user.service';
+
+const sha256 = (value: string) => createHash('sha256').update(value).digest();
+
+/** `authorization: <token>` or `authorization: Bearer <token>`. */
+export function tokenFrom(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const token = header.startsWith('Bearer ') ? header.slice(7) : header;
+  return token.trim() || undefined;
+}
+
+/**
+ * Global guard, closed by default: a route needs a shopper's token unless it is
+ * marked @Public() or @AdminOnly().
+ */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  private readonly adminTokenDigest: Buffer;
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly users: UserService,
+    @Inject(appConfig.KEY) config: AppConfig,
+  ) {
+    this.adminTokenDigest = sha256(config.adminToken);
+  }
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const audience =
+      this.reflector.getAllAndOverride<Audience>(AUDIENCE, [
+        context.getHandler(),
+        context.getClass(),
+      ]) ?? 'shopper';
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+
+    if (audience === 'public') return true;
+    if (audience === 'admin') {
+      const given = request.headers['x-admin-token'];
+      if (typeof given !== 'string' || !timingSafeEqual(sha256(given), this.adminTokenDigest)) {
+        throw new AdminOnlyError();
+      }
+      return true;
+    }
+    const token = tokenFrom(request.headers.authorization);
+    const shopper = token ? await this.users.authenticate(token) : undefined;
+    if (!shopper) throw new UnauthorizedError();
+    request.shopper = shopper;
+    return true;
+  }
+}

@@ -1,0 +1,6 @@
+/** The logged-in shopper, as the token says. */
+export interface Shopper {
+  id: number;
+  nickName: string;
+  icon: string;
+}

@@ -1,0 +1,82 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import {
+  IsISO8601,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Max,
+  MaxLength,
+  Min,
+  Validate,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+  ValidationArguments,
+} from 'class-validator';
+
+const MAX_MONEY_CENTS = 100_000_000_00;
+const MAX_STOCK = 100_000_000;
+
+@ValidatorConstraint({ name: 'isAfterBeginTime' })
+class IsAfterBeginTime implements ValidatorConstraintInterface {
+  validate(endTime: unknown, args: ValidationArguments): boolean {
+    const { beginTime } = args.object as CreateSeckillVoucherDto;
+    return Date.parse(String(endTime)) > Date.parse(String(beginTime));
+  }
+
+  defaultMessage(): string {
+    return 'endTime must be after beginTime';
+  }
+}
+
+export class CreateSeckillVoucherDto {
+  @ApiProperty({ example: 1 })
+  @IsInt()
+  @Min(1)
+  @Max(Number.MAX_SAFE_INTEGER)
+  shopId!: number;
+
+  @ApiProperty({ example: '100 yuan voucher' })
+  @IsString()
+  @Length(1, 255)
+  title!: string;
+
+  @ApiPropertyOptional({ example: 'weekdays only' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  subTitle?: string;
+
+  @ApiPropertyOptional({ example: 'one per person' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(1024)
+  rules?: string;
+
+  @ApiProperty({ example: 8000, description: 'price in cents' })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_MONEY_CENTS)
+  payValue!: number;
+
+  @ApiProperty({ example: 10000, description: 'face value in cents' })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_MONEY_CENTS)
+  actualValue!: number;
+
+  @ApiProperty({ example: 100 })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_STOCK)
+  stock!: number;
+
+  @ApiProperty({ example: '2026-11-24T10:00:00Z' })
+  @IsISO8601({ strict: true, strictSeparator: true })
+  beginTime!: string;
+
+  @ApiProperty({ example: '2026-11-24T12:00:00Z' })
+  @IsISO8601({ strict: true, strictSeparator: true })
+  @Validate(IsAfterBeginTime)
+  endTime!: string;
+}

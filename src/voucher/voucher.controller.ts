@@ -1,0 +1,40 @@
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ListResult } from '../common/envelope';
+import { ParseIdPipe } from '../common/parse-id.pipe';
+import { AdminOnly, Public } from '../user/auth.decorators';
+import { CreateSeckillVoucherDto } from './dto/create-seckill-voucher.dto';
+import { VoucherService } from './voucher.service';
+import { toVoucherResponse, VoucherResponse } from './voucher.responses';
+
+@ApiTags('voucher')
+@Controller('voucher')
+export class VoucherController {
+  constructor(private readonly vouchers: VoucherService) {}
+
+  @AdminOnly()
+  @Post('seckill')
+  @ApiHeader({ name: 'x-admin-token', required: true })
+  @ApiOperation({ summary: 'Create a seckill voucher (admin); data is its id' })
+  createSeckill(@Body() body: CreateSeckillVoucherDto): Promise<number> {
+    return this.vouchers.createSeckillVoucher(body);
+  }
+
+  @AdminOnly()
+  @Get('seckill/:id')
+  @ApiHeader({ name: 'x-admin-token', required: true })
+  @ApiOperation({ summary: 'One seckill voucher with its stock left (admin)' })
+  async getSeckill(@Param('id', ParseIdPipe) id: number): Promise<VoucherResponse> {
+    return toVoucherResponse(await this.vouchers.getSeckillVoucher(id));
+  }
+
+  @Public()
+  @Get('list/:shopId')
+  @ApiOperation({ summary: "A shop's vouchers; seckill ones carry stock and window" })
+  async listByShop(
+    @Param('shopId', ParseIdPipe) shopId: number,
+  ): Promise<ListResult<VoucherResponse>> {
+    const vouchers = await this.vouchers.listShopVouchers(shopId);
+    return new ListResult(vouchers.map(toVoucherResponse));
+  }
+}
