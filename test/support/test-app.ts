@@ -13,7 +13,9 @@ export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
 export interface TestApp {
   app: NestFastifyApplication;
+  /** supertest bound to the listening app (real sockets, so requests really overlap). */
   api: TestAgent;
+  baseUrl: string;
   db: DataSource;
   redis: Redis;
   close(): Promise<void>;
@@ -22,11 +24,12 @@ export interface TestApp {
 /** The real application (real MariaDB, real Redis), built as main.ts builds it. */
 export async function startTestApp(): Promise<TestApp> {
   const app = await createApp();
-  await app.init();
-  await app.getHttpAdapter().getInstance().ready();
+  await app.listen(0, '127.0.0.1');
+  const baseUrl = await app.getUrl();
   return {
     app,
-    api: request(app.getHttpServer()),
+    api: request(baseUrl),
+    baseUrl,
     db: app.get<DataSource>(getDataSourceToken()),
     redis: app.get<Redis>(REDIS),
     close: () => app.close(),
