@@ -1,4 +1,4 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { ValidationFailedError } from './domain-error';
 
 function describe(errors: ValidationError[], parent = ''): string[] {
@@ -14,11 +14,22 @@ function describe(errors: ValidationError[], parent = ''): string[] {
 }
 
 /**
- * Bodies are validated against their DTO: unknown fields are refused rather than
- * dropped, so a smuggled `userId` is an error the client sees, not a silent no-op.
+ * Validates bodies against their DTO. Path parameters are left to their own
+ * pipes (ParseIdPipe): ValidationPipe's primitive conversion would quietly turn
+ * `1e3` into 1000.
+ */
+class BodyValidationPipe extends ValidationPipe {
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    return metadata.type === 'body' ? super.transform(value, metadata) : Promise.resolve(value);
+  }
+}
+
+/**
+ * Unknown fields are refused rather than dropped, so a smuggled `userId` is an
+ * error the client sees, not a silent no-op.
  */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new BodyValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
