@@ -1,0 +1,182 @@
+import { SeckillVoucher } from '../voucher/seckill-voucher.entity';
+import { assertLoopback, fireRequests, PlannedRequest } from './load-generator';
+import { LoadtestContext } from './loadtest.context';
+import { isSuccess, parseEnvelope, RunStats, summarizeFire } from './run-summary';
+import { AcknowledgedOrder, SaleVerdict, verifySale } from './sale.verifier';
+import { prepareShoppers, ShopperSession } from './shoppers';
+
+export const DEFAULT_SERVICE_URL = 'http://127.0.0.1:8081';
+
+export interface FlashSaleOptions {
+  url: string;
+  users: number;
+  stock: number;
+  /** Concurrent orders each shopper sends. */
+  repeat: number;
+  connections: number;
+  /** Wait for leftover lock leases to run out before judging them (see verifySale). */
+  waitForLeases?: boolean;
+  onPhase?: (phase: string) => void;
+  onProgress?: (answered: number, total: number) => void;
+}
+
+export interface FlashSaleResult {
+  voucherId: number;
+  users: number;
+  stock: number;
+  repeat: number;
+  connections: number;
+  stats: RunStats;
+  acknowledged: number;
+  verdict: SaleVerdict;
+}
+
+const VOUCHER_WINDOW_MS = 3_600_000;
+/** Opened a minute ago, so that a clock a little behind the service's is still inside it. */
+const VOUCHER_OPENED_AGO_MS = 60_000;
+
+const adminPaths = { createSeckillVoucher: '/voucher/seckill' } as const;
+export const shopperPaths = {
+  me: '/user/me',
+  seckillOrder: (voucherId: number) => `/voucher-order/seckill/${voucherId}`,
+} as const;
+
+async function call(
+  url: string,
+  path: string,
+  init: RequestInit,
+): Promise<{ status: number; body: ReturnType<typeof parseEnvelope> }> {
+  const target = new URL(path, url);
+  assertLoopback(target);
+  const response = await fetch(target, init);
+  return { status: response.status, body: parseEnvelope(await response.text()) };
+}
+
+/** Through the admin API, as an operator would: a window open now, `stock` units. */
+export async function createSaleVoucher(
+  url: string,
+  adminToken: string,
+  stock: number,
+): Promise<number> {
+  const now = Date.now();
+  const { status, body } = await call(url, adminPaths.createSeckillVoucher, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-admin-token': adminToken },
+    body: JSON.stringify({
+      shopId: 1,
+      title: `loadtest ${new Date(now).toISOString()}`,
+      payValue: 100,
+      actualValue: 1000,
+      stock,
+      beginTime: new Date(now - VOUCHER_OPENED_AGO_MS).toISOString(),
+      endTime: new Date(now + VOUCHER_WINDOW_MS).toISOString(),
+    }),
+  });
+  if (status !== 201 || typeof body.data !== 'number') {
+    throw new Error(
+      `creating the voucher at ${url} answered ${status} ${body.code ?? ''}: ${body.errorMsg ?? ''}`,
+    );
+  }
+  return body.data;
+}
+
+/**
+ * The checks read MySQL and Redis directly, so this command and the service must
+ * use the same ones; a mismatch would otherwise look like lost orders.
+ */
+async function assertSameStores(
+  context: LoadtestContext,
+  url: string,
+  voucherId: number,
+  shopper: ShopperSession,
+): Promise<void> {
+  const seckill = await context.dataSource
+    .getRepository(SeckillVoucher)
+    .findOneBy({ voucherId });
+  if (!seckill) {
+    const database = String(context.dataSource.options.database);
+    throw new Error(
+      `voucher ${voucherId} created at ${url} is not in database ${database}: run this command with the service's DB_* settings`,
+    );
+  }
+  const me = await call(url, shopperPaths.me, { headers: { authorization: shopper.token } });
+  if (me.status !== 200 || (me.body.data as { id?: number } | undefined)?.id !== shopper.id) {
+    throw new Error(
+      `${url} answered ${me.status} to a token written to this command's Redis: run it with the service's REDIS_URL`,
+    );
+  }
+}
+
+export function planOrders(
+  shoppers: readonly ShopperSession[],
+  voucherId: number,
+  repeat: number,
+): PlannedRequest[] {
+  const path = shopperPaths.seckillOrder(voucherId);
+  // A shopper's `repeat` requests sit side by side, so they are sent at the same moment.
+  return shoppers.flatMap((shopper) =>
+    Array.from({ length: repeat }, () => ({
+      method: 'POST' as const,
+      path,
+      shopperId: shopper.id,
+      token: shopper.token,
+    })),
+  );
+}
+
+/**
+ * One simulated flash sale against a running service: a new voucher, `users`
+ * new shoppers, `repeat` concurrent orders from each, then every invariant
+ * checked against MySQL and Redis.
+ */
+export async function runFlashSale(
+  context: LoadtestContext,
+  options: FlashSaleOptions,
+): Promise<FlashSaleResult> {
+  assertLoopback(new URL(options.url));
+  options.onPhase?.(`creating a voucher with stock ${options.stock}`);
+  const voucherId = await createSaleVoucher(options.url, context.adminToken, options.stock);
+
+  options.onPhase?.(`signing in ${options.users} shoppers`);
+  const shoppers = await prepareShoppers(context.users, options.users);
+  await assertSameStores(context, options.url, voucherId, shoppers[0]);
+
+  const planned = planOrders(shoppers, voucherId, options.repeat);
+  options.onPhase?.(
+    `sending ${planned.length} orders over ${Math.min(options.connections, planned.length)} connections`,
+  );
+  const fire = await fireRequests(options.url, planned, {
+    connections: options.connections,
+    onProgress: options.onProgress,
+  });
+
+  options.onPhase?.('verifying against MySQL and Redis');
+  const acknowledged: AcknowledgedOrder[] = fire.answers
+    .filter((answer) => isSuccess(answer.status))
+    .map((answer) => ({
+      userId: answer.request.shopperId,
+      orderId: String(parseEnvelope(answer.body).data),
+    }));
+  const verdict = await verifySale(
+    context.dataSource,
+    context.redis,
+    {
+      voucherId,
+      initialStock: options.stock,
+      shopperIds: shoppers.map((shopper) => shopper.id),
+      acknowledged,
+      lockLeaseMs: context.orderLockLeaseMs,
+    },
+    { waitForLeases: options.waitForLeases },
+  );
+  return {
+    voucherId,
+    users: options.users,
+    stock: options.stock,
+    repeat: options.repeat,
+    connections: options.connections,
+    stats: summarizeFire(fire, planned.length),
+    acknowledged: acknowledged.length,
+    verdict,
+  };
+}

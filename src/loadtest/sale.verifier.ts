@@ -1,0 +1,247 @@
+import type Redis from 'ioredis';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataSource, In } from 'typeorm';
+import { VoucherOrder } from '../order/voucher-order.entity';
+import { RedisKeys } from '../redis/redis-keys';
+import { SeckillVoucher } from '../voucher/seckill-voucher.entity';
+
+/** An order id the service answered 2xx with, and the shopper who sent that request. */
+export interface AcknowledgedOrder {
+  userId: number;
+  orderId: string;
+}
+
+/** What the run did, as the load generator knows it: all the verifier trusts besides the stores. */
+export interface SaleFacts {
+  voucherId: number;
+  initialStock: number;
+  /** Every shopper that sent at least one order request. */
+  shopperIds: readonly number[];
+  acknowledged: readonly AcknowledgedOrder[];
+  /** ORDER_LOCK_LEASE_MS of the service: no lock may outlive it. */
+  lockLeaseMs: number;
+}
+
+export const SALE_CHECKS = {
+  orderCount: 'orders = min(stock, shoppers)',
+  onePerShopper: 'no shopper holds two orders',
+  stockBalance: 'stock >= 0 and stock + orders = initial stock',
+  acknowledgedPersisted: 'every 2xx order id is in the database, owned by its shopper',
+  nothingUnacknowledged: 'no order exists without a 2xx',
+  locksReleased: 'no lock key outlives its lease',
+} as const;
+
+export type SaleCheck = keyof typeof SALE_CHECKS;
+
+export interface CheckResult {
+  check: SaleCheck;
+  description: string;
+  passed: boolean;
+  detail: string;
+  /** Order ids, user ids, voucher ids or Redis keys, as the check names them. */
+  offendingIds: string[];
+}
+
+export interface SaleVerdict {
+  passed: boolean;
+  checks: CheckResult[];
+}
+
+export interface VerifyOptions {
+  /**
+   * A lock key that still has time left on its lease is not yet a violation.
+   * true: wait until the longest such lease has run out and look again (at most
+   * the configured lease); false: report such keys as passed, still held.
+   */
+  waitForLeases?: boolean;
+}
+
+function result(check: SaleCheck, offendingIds: string[], detail: string): CheckResult {
+  return {
+    check,
+    description: SALE_CHECKS[check],
+    passed: offendingIds.length === 0,
+    detail,
+    offendingIds,
+  };
+}
+
+/**
+ * Checks a finished sale against MySQL and Redis: everything the issue calls an
+ * invariant. Reads only; never repairs anything.
+ */
+export async function verifySale(
+  dataSource: DataSource,
+  redis: Redis,
+  facts: SaleFacts,
+  options: VerifyOptions = {},
+): Promise<SaleVerdict> {
+  const orders = await dataSource
+    .getRepository(VoucherOrder)
+    .find({ where: { voucherId: facts.voucherId }, select: { id: true, userId: true } });
+  const seckill = await dataSource
+    .getRepository(SeckillVoucher)
+    .findOneBy({ voucherId: facts.voucherId });
+
+  const checks = [
+    checkOrderCount(facts, orders),
+    checkOnePerShopper(facts, orders),
+    checkStockBalance(facts, orders, seckill?.stock),
+    await checkAcknowledgedPersisted(dataSource, facts, orders),
+    checkNothingUnacknowledged(facts, orders),
+    await checkLocksReleased(redis, facts, options.waitForLeases ?? true),
+  ];
+  return { passed: checks.every((check) => check.passed), checks };
+}
+
+type OrderRow = Pick<VoucherOrder, 'id' | 'userId'>;
+
+function checkOrderCount(facts: SaleFacts, orders: OrderRow[]): CheckResult {
+  const shoppers = new Set(facts.shopperIds).size;
+  const expected = Math.min(facts.initialStock, shoppers);
+  const detail = `${orders.length} orders for stock ${facts.initialStock} and ${shoppers} shoppers (expected ${expected})`;
+  return result('orderCount', orders.length === expected ? [] : [String(facts.voucherId)], detail);
+}
+
+function checkOnePerShopper(facts: SaleFacts, orders: OrderRow[]): CheckResult {
+  const offending = new Set<string>();
+  const ordersOf = groupBy(orders, (order) => order.userId);
+  for (const [userId, held] of ordersOf) {
+    if (held.length > 1) offending.add(String(userId));
+  }
+  // Two 2xx answers for one shopper break the promise at the API, whatever the table holds.
+  const acksOf = groupBy(facts.acknowledged, (ack) => ack.userId);
+  for (const [userId, acks] of acksOf) {
+    if (new Set(acks.map((ack) => ack.orderId)).size > 1) offending.add(String(userId));
+  }
+  const detail = offending.size
+    ? [...offending]
+        .map((userId) => {
+          const held = ordersOf.get(Number(userId)) ?? [];
+          return `user ${userId}: orders ${held.map((order) => order.id).join(', ') || 'none'}`;
+        })
+        .join('; ')
+    : `${ordersOf.size} shoppers hold one order each`;
+  return result('onePerShopper', [...offending], detail);
+}
+
+function checkStockBalance(
+  facts: SaleFacts,
+  orders: OrderRow[],
+  stock: number | undefined,
+): CheckResult {
+  if (stock === undefined) {
+    return result('stockBalance', [String(facts.voucherId)], 'the seckill voucher is missing');
+  }
+  const balanced = stock >= 0 && stock + orders.length === facts.initialStock;
+  const detail = `stock ${stock} + orders ${orders.length} = ${stock + orders.length}, initial stock ${facts.initialStock}`;
+  return result('stockBalance', balanced ? [] : [String(facts.voucherId)], detail);
+}
+
+async function checkAcknowledgedPersisted(
+  dataSource: DataSource,
+  facts: SaleFacts,
+  orders: OrderRow[],
+): Promise<CheckResult> {
+  const owners = new Map(orders.map((order) => [order.id, order.userId]));
+  const strays = facts.acknowledged.filter((ack) => owners.get(ack.orderId) !== ack.userId);
+  // Look the strays up anywhere, to tell "lost" from "someone else's / another voucher's".
+  const found = strays.length
+    ? await dataSource.getRepository(VoucherOrder).find({
+        where: { id: In(strays.map((ack) => ack.orderId)) },
+        select: { id: true, userId: true, voucherId: true },
+      })
+    : [];
+  const byId = new Map(found.map((order) => [order.id, order]));
+  const reasons = strays.map((ack) => {
+    const order = byId.get(ack.orderId);
+    const where = order
+      ? `belongs to user ${order.userId}, voucher ${order.voucherId}`
+      : 'is not in the database';
+    return `order ${ack.orderId} acknowledged to user ${ack.userId} ${where}`;
+  });
+  const detail = reasons.length
+    ? reasons.join('; ')
+    : `${facts.acknowledged.length} acknowledged orders all found`;
+  return result(
+    'acknowledgedPersisted',
+    strays.map((ack) => ack.orderId),
+    detail,
+  );
+}
+
+function checkNothingUnacknowledged(facts: SaleFacts, orders: OrderRow[]): CheckResult {
+  const acknowledged = new Set(facts.acknowledged.map((ack) => ack.orderId));
+  const unexpected = orders.filter((order) => !acknowledged.has(order.id));
+  const detail = unexpected.length
+    ? unexpected.map((order) => `order ${order.id} of user ${order.userId}`).join('; ')
+    : `every one of ${orders.length} orders was acknowledged`;
+  return result(
+    'nothingUnacknowledged',
+    unexpected.map((order) => order.id),
+    detail,
+  );
+}
+
+/** PTTL answers: -2 the key is gone, -1 it has no expiry. */
+const KEY_MISSING = -2;
+const NO_EXPIRY = -1;
+/** Slack for clock granularity when waiting for a lease to run out. */
+const LEASE_SLACK_MS = 100;
+
+async function lockLeases(redis: Redis, keys: readonly string[]): Promise<Map<string, number>> {
+  const pipeline = redis.pipeline();
+  for (const key of keys) pipeline.pttl(key);
+  const replies = (await pipeline.exec()) ?? [];
+  const leases = new Map<string, number>();
+  replies.forEach(([error, ttl], i) => {
+    if (error) throw error;
+    if (ttl !== KEY_MISSING) leases.set(keys[i], ttl as number);
+  });
+  return leases;
+}
+
+async function checkLocksReleased(
+  redis: Redis,
+  facts: SaleFacts,
+  waitForLeases: boolean,
+): Promise<CheckResult> {
+  const keys = [...new Set(facts.shopperIds)].map((userId) => RedisKeys.orderLock(userId));
+  let leases = await lockLeases(redis, keys);
+  const outlives = (ttl: number) => ttl === NO_EXPIRY || ttl > facts.lockLeaseMs;
+  const pending = [...leases.values()].filter((ttl) => !outlives(ttl));
+  if (waitForLeases && pending.length > 0) {
+    await sleep(Math.max(...pending) + LEASE_SLACK_MS);
+    leases = await lockLeases(redis, [...leases.keys()]);
+  }
+  const offending: string[] = [];
+  const reasons: string[] = [];
+  const held: string[] = [];
+  for (const [key, ttl] of leases) {
+    if (ttl === NO_EXPIRY) {
+      offending.push(key);
+      reasons.push(`${key} has no expiry`);
+    } else if (ttl > facts.lockLeaseMs || waitForLeases) {
+      offending.push(key);
+      reasons.push(`${key} still held, ${ttl} ms left (lease ${facts.lockLeaseMs} ms)`);
+    } else {
+      held.push(`${key} (${ttl} ms left)`);
+    }
+  }
+  const detail = reasons.length
+    ? reasons.join('; ')
+    : held.length
+      ? `no leftover lock; still within their lease: ${held.join(', ')}`
+      : `none of ${keys.length} shoppers' lock keys is left`;
+  return result('locksReleased', offending, detail);
+}
+
+function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {
+  const groups = new Map<K, T[]>();
+  for (const item of items) {
+    const group = groups.get(key(item));
+    if (group) group.push(item);
+    else groups.set(key(item), [item]);
+  }
+  return groups;
+}
