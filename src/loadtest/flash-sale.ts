@@ -90,9 +90,7 @@ async function assertSameStores(
   voucherId: number,
   shopper: ShopperSession,
 ): Promise<void> {
-  const seckill = await context.dataSource
-    .getRepository(SeckillVoucher)
-    .findOneBy({ voucherId });
+  const seckill = await context.dataSource.getRepository(SeckillVoucher).findOneBy({ voucherId });
   if (!seckill) {
     const database = String(context.dataSource.options.database);
     throw new Error(

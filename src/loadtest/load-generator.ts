@@ -76,55 +76,59 @@ export function fireRequests(
   let startedAt = 0;
   let lastAnswerAt = 0;
 
-  const instance = autocannon({
-    url: url.origin,
-    connections: Math.min(options.connections, planned.length),
-    pipelining: 1,
-    amount: planned.length,
-    timeout: options.timeoutSeconds ?? 10,
-    requests: [
-      {
-        setupRequest: (request, context: RequestContext) => {
-          // With one request in flight per connection the context is that
-          // request's until its answer has been recorded.
-          startedAt ||= performance.now();
-          const job = planned[next];
-          next += 1;
-          // More requests than planned are built only after a timeout or a
-          // dropped connection; they ask /health so that no shopper orders twice.
-          context.planned = job;
-          if (!job) return { ...request, method: 'GET', path: '/health', headers: {} };
-          return {
-            ...request,
-            method: job.method,
-            path: job.path,
-            headers: { authorization: `Bearer ${job.token}` },
-          };
-        },
-        onResponse: (status, body, context: RequestContext) => {
-          if (context.planned) answers.push({ request: context.planned, status, body });
-        },
-      },
-    ],
-  });
-
   const onResponse: ResponseListener = (_client, statusCode, _bytes, responseTime) => {
     lastAnswerAt = performance.now();
     samples.push({ atMs: lastAnswerAt - startedAt, latencyMs: responseTime, status: statusCode });
     options.onProgress?.(samples.length, planned.length);
   };
-  instance.on('response', onResponse as never);
 
   return new Promise((resolve, reject) => {
-    instance.on('error', reject);
-    instance.on('done', (result) => {
-      resolve({
-        answers,
-        samples,
-        durationMs: lastAnswerAt - startedAt,
-        errors: result.errors,
-        timeouts: result.timeouts,
-      });
-    });
+    const instance = autocannon(
+      {
+        url: url.origin,
+        connections: Math.min(options.connections, planned.length),
+        pipelining: 1,
+        amount: planned.length,
+        timeout: options.timeoutSeconds ?? 10,
+        requests: [
+          {
+            setupRequest: (request, context: RequestContext) => {
+              // With one request in flight per connection the context is that
+              // request's until its answer has been recorded.
+              startedAt ||= performance.now();
+              const job = planned[next];
+              next += 1;
+              // More requests than planned are built only after a timeout or a
+              // dropped connection; they ask /health so that no shopper orders twice.
+              context.planned = job;
+              if (!job) return { ...request, method: 'GET', path: '/health', headers: {} };
+              return {
+                ...request,
+                method: job.method,
+                path: job.path,
+                headers: { authorization: `Bearer ${job.token}` },
+              };
+            },
+            onResponse: (status, body, context: RequestContext) => {
+              if (context.planned) answers.push({ request: context.planned, status, body });
+            },
+          },
+        ],
+      },
+      (error, result) => {
+        if (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+          return;
+        }
+        resolve({
+          answers,
+          samples,
+          durationMs: lastAnswerAt - startedAt,
+          errors: result.errors,
+          timeouts: result.timeouts,
+        });
+      },
+    );
+    instance.on('response', onResponse as never);
   });
 }

@@ -47,6 +47,12 @@ export interface SaleVerdict {
   checks: CheckResult[];
 }
 
+/** Any verdict a report can show: a sale's, or a bench case's own checks. */
+export interface Verdict {
+  passed: boolean;
+  checks: readonly Omit<CheckResult, 'check'>[];
+}
+
 export interface VerifyOptions {
   /**
    * A lock key that still has time left on its lease is not yet a violation.
@@ -54,6 +60,14 @@ export interface VerifyOptions {
    * the configured lease); false: report such keys as passed, still held.
    */
   waitForLeases?: boolean;
+}
+
+/** A detail names this many offenders; offendingIds holds them all. */
+const DETAILED = 10;
+
+function listSome(reasons: readonly string[]): string {
+  const more = reasons.length > DETAILED ? `; and ${reasons.length - DETAILED} more` : '';
+  return `${reasons.length}: ${reasons.slice(0, DETAILED).join('; ')}${more}`;
 }
 
 function result(check: SaleCheck, offendingIds: string[], detail: string): CheckResult {
@@ -115,12 +129,13 @@ function checkOnePerShopper(facts: SaleFacts, orders: OrderRow[]): CheckResult {
     if (new Set(acks.map((ack) => ack.orderId)).size > 1) offending.add(String(userId));
   }
   const detail = offending.size
-    ? [...offending]
-        .map((userId) => {
+    ? listSome(
+        [...offending].map((userId) => {
           const held = ordersOf.get(Number(userId)) ?? [];
-          return `user ${userId}: orders ${held.map((order) => order.id).join(', ') || 'none'}`;
-        })
-        .join('; ')
+          const acks = acksOf.get(Number(userId)) ?? [];
+          return `user ${userId} holds orders [${held.map((order) => order.id).join(', ')}], was acknowledged [${acks.map((ack) => ack.orderId).join(', ')}]`;
+        }),
+      )
     : `${ordersOf.size} shoppers hold one order each`;
   return result('onePerShopper', [...offending], detail);
 }
@@ -161,7 +176,7 @@ async function checkAcknowledgedPersisted(
     return `order ${ack.orderId} acknowledged to user ${ack.userId} ${where}`;
   });
   const detail = reasons.length
-    ? reasons.join('; ')
+    ? listSome(reasons)
     : `${facts.acknowledged.length} acknowledged orders all found`;
   return result(
     'acknowledgedPersisted',
@@ -174,7 +189,7 @@ function checkNothingUnacknowledged(facts: SaleFacts, orders: OrderRow[]): Check
   const acknowledged = new Set(facts.acknowledged.map((ack) => ack.orderId));
   const unexpected = orders.filter((order) => !acknowledged.has(order.id));
   const detail = unexpected.length
-    ? unexpected.map((order) => `order ${order.id} of user ${order.userId}`).join('; ')
+    ? listSome(unexpected.map((order) => `order ${order.id} of user ${order.userId}`))
     : `every one of ${orders.length} orders was acknowledged`;
   return result(
     'nothingUnacknowledged',
@@ -229,9 +244,9 @@ async function checkLocksReleased(
     }
   }
   const detail = reasons.length
-    ? reasons.join('; ')
+    ? listSome(reasons)
     : held.length
-      ? `no leftover lock; still within their lease: ${held.join(', ')}`
+      ? `no leftover lock; still within their lease: ${listSome(held)}`
       : `none of ${keys.length} shoppers' lock keys is left`;
   return result('locksReleased', offending, detail);
 }

@@ -16,7 +16,10 @@ export interface ShopperSession {
 }
 
 /** `count` distinct phones from a random start, so that runs rarely reuse users. */
-export function loadtestPhones(count: number, first = randomInt(0, PHONE_SUFFIXES - count)): string[] {
+export function loadtestPhones(
+  count: number,
+  first = randomInt(0, PHONE_SUFFIXES - count),
+): string[] {
   if (count > PHONE_SUFFIXES) throw new Error(`at most ${PHONE_SUFFIXES} shoppers`);
   return Array.from(
     { length: count },

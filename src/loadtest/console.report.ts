@@ -1,0 +1,71 @@
+import Table from 'cli-table3';
+import { FlashSaleResult } from './flash-sale';
+import { RunStats } from './run-summary';
+import { Verdict } from './sale.verifier';
+
+/** A check's offending ids are listed up to this many; the JSON report has them all. */
+const SHOWN_IDS = 20;
+
+const formatCounts = (counts: Record<string, number>): string =>
+  Object.entries(counts)
+    .map(([key, count]) => `${key}: ${count}`)
+    .join('\n') || '-';
+
+export function statsRows(stats: RunStats): [string, string][] {
+  const { latencyMs } = stats;
+  return [
+    ['requests', `${stats.requests} (${stats.answered} answered, ${stats.unanswered} unanswered)`],
+    ['connection errors / timeouts', `${stats.errors} / ${stats.timeouts}`],
+    ['duration', `${(stats.durationMs / 1000).toFixed(2)} s`],
+    ['requests/s', String(stats.requestsPerSecond)],
+    [
+      'latency p50 / p90 / p99 / max',
+      `${latencyMs.p50} / ${latencyMs.p90} / ${latencyMs.p99} / ${latencyMs.max} ms`,
+    ],
+    ['status codes', formatCounts(stats.statusCounts)],
+    ['error codes', formatCounts(stats.codeCounts)],
+  ];
+}
+
+export function saleRows(sale: FlashSaleResult): [string, string][] {
+  return [
+    ['voucher', `${sale.voucherId} (stock ${sale.stock})`],
+    [
+      'shoppers',
+      `${sale.users} x ${sale.repeat} concurrent order(s), ${sale.connections} connections`,
+    ],
+    ['orders acknowledged (2xx)', String(sale.acknowledged)],
+    ...statsRows(sale.stats),
+  ];
+}
+
+export function formatKeyValues(rows: [string, string][]): string {
+  const table = new Table();
+  table.push(...rows.map(([key, value]) => ({ [key]: value })));
+  return table.toString();
+}
+
+export function formatVerdict(verdict: Verdict): string {
+  const table = new Table({
+    head: ['invariant', 'verdict', 'detail'],
+    wordWrap: true,
+    colWidths: [44, 9, 70],
+  });
+  for (const check of verdict.checks) {
+    const shown = check.offendingIds.slice(0, SHOWN_IDS).join(', ');
+    const more =
+      check.offendingIds.length > SHOWN_IDS
+        ? ` and ${check.offendingIds.length - SHOWN_IDS} more`
+        : '';
+    table.push([
+      check.description,
+      check.passed ? 'pass' : 'FAIL',
+      check.passed ? check.detail : `${check.detail}\noffending: ${shown}${more}`,
+    ]);
+  }
+  return table.toString();
+}
+
+export function formatSale(sale: FlashSaleResult): string {
+  return `${formatKeyValues(saleRows(sale))}\n${formatVerdict(sale.verdict)}`;
+}
