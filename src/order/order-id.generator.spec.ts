@@ -1,0 +1,120 @@
+import type Redis from 'ioredis';
+import { RedisKeys } from '../redis/redis-keys';
+import {
+  composeOrderId,
+  ID_EPOCH_SECONDS,
+  OrderIdGenerator,
+  sequenceDay,
+} from './order-id.generator';
+
+const DAY_SECONDS = 24 * 3600;
+const NOW = new Date('2026-11-24T10:00:00.000Z');
+const NOW_SECONDS = 1_795_514_400;
+
+describe(composeOrderId.name, () => {
+  it('puts the seconds since 2022-01-01 above a 32-bit sequence', () => {
+    expect(composeOrderId(ID_EPOCH_SECONDS, 1)).toBe('1');
+    expect(composeOrderId(ID_EPOCH_SECONDS + 1, 5)).toBe('4294967301');
+    expect(composeOrderId(NOW_SECONDS, 7)).toBe('663654910604083207');
+  });
+
+  it('answers a decimal string that splits back into its parts', () => {
+    const id = BigInt(composeOrderId(NOW_SECONDS, 0xffff_ffff));
+
+    expect(id >> 32n).toBe(BigInt(NOW_SECONDS - ID_EPOCH_SECONDS));
+    expect(id & 0xffff_ffffn).toBe(0xffff_ffffn);
+  });
+
+  it('gives an id of a later second a greater value, whatever the sequences', () => {
+    const earlier = BigInt(composeOrderId(NOW_SECONDS, 0xffff_ffff));
+    const later = BigInt(composeOrderId(NOW_SECONDS + 1, 1));
+
+    expect(later > earlier).toBe(true);
+  });
+
+  it('orders ids of one second by their sequence', () => {
+    expect(BigInt(composeOrderId(NOW_SECONDS, 2)) > BigInt(composeOrderId(NOW_SECONDS, 1))).toBe(
+      true,
+    );
+  });
+
+  it('is exact beyond 2^53', () => {
+    const id = composeOrderId(NOW_SECONDS, 3);
+
+    expect(id).toMatch(/^[1-9][0-9]*$/);
+    expect(BigInt(id) > BigInt(Number.MAX_SAFE_INTEGER)).toBe(true);
+    expect(BigInt(id) & 0xffff_ffffn).toBe(3n);
+  });
+});
+
+describe(sequenceDay.name, () => {
+  it.each([
+    ['2026-11-24T10:00:00.000Z', '2026:11:24'],
+    ['2026-11-24T00:00:00.000Z', '2026:11:24'],
+    ['2026-11-24T23:59:59.999Z', '2026:11:24'],
+    ['2026-11-25T00:00:00.000Z', '2026:11:25'],
+    // Local midnight elsewhere is not the day boundary: only UTC counts.
+    ['2026-11-25T07:59:59.999+08:00', '2026:11:24'],
+    ['2026-11-24T20:00:00.000-05:00', '2026:11:25'],
+    ['2027-01-01T00:00:00.000Z', '2027:01:01'],
+  ])('files %s under %s', (instant, day) => {
+    expect(sequenceDay(new Date(instant))).toBe(day);
+  });
+});
+
+describe(OrderIdGenerator.name, () => {
+  let redis: {
+    incr: jest.Mock<Promise<number>, [string]>;
+    expire: jest.Mock<Promise<number>, [string, number]>;
+  };
+  let sut: OrderIdGenerator;
+
+  beforeEach(() => {
+    redis = { incr: jest.fn(), expire: jest.fn().mockResolvedValue(1) };
+    sut = new OrderIdGenerator(redis as unknown as Redis);
+  });
+
+  it("draws the sequence from the day's key and composes the id from it", async () => {
+    redis.incr.mockResolvedValue(7);
+
+    await expect(sut.next(NOW)).resolves.toBe(composeOrderId(NOW_SECONDS, 7));
+
+    expect(redis.incr).toHaveBeenCalledTimes(1);
+    expect(redis.incr).toHaveBeenCalledWith(RedisKeys.orderIdSequence('2026:11:24'));
+    expect(redis.incr).toHaveBeenCalledWith('icr:order:2026:11:24');
+  });
+
+  it('uses whole seconds', async () => {
+    redis.incr.mockResolvedValue(7);
+
+    await expect(sut.next(new Date(NOW.getTime() + 999))).resolves.toBe(
+      composeOrderId(NOW_SECONDS, 7),
+    );
+  });
+
+  it("sets the key's expiry with the day's first id, beyond the day", async () => {
+    redis.incr.mockResolvedValue(1);
+
+    await sut.next(NOW);
+
+    expect(redis.expire).toHaveBeenCalledTimes(1);
+    const [key, seconds] = redis.expire.mock.calls[0];
+    expect(key).toBe('icr:order:2026:11:24');
+    expect(seconds).toBeGreaterThan(DAY_SECONDS);
+  });
+
+  it.each([2, 3, 1_000_000])('leaves the expiry alone at sequence %i', async (sequence) => {
+    redis.incr.mockResolvedValue(sequence);
+
+    await sut.next(NOW);
+
+    expect(redis.expire).not.toHaveBeenCalled();
+  });
+
+  it('passes a Redis failure on', async () => {
+    const failure = new Error('Connection is closed.');
+    redis.incr.mockRejectedValue(failure);
+
+    await expect(sut.next(NOW)).rejects.toBe(failure);
+  });
+});

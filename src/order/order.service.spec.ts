@@ -1,0 +1,310 @@
+import { DependencyUnavailableError } from '../common/domain-error';
+import { SeckillConfig } from '../config/configuration';
+import { HeldLock } from '../lock/held-lock';
+import { LockService } from '../lock/lock.service';
+import { RedisKeys } from '../redis/redis-keys';
+import { SeckillOffer } from '../voucher/seckill-rules';
+import {
+  SeckillEndedError,
+  SeckillNotStartedError,
+  StockExhaustedError,
+  VoucherNotFoundError,
+} from '../voucher/voucher.errors';
+import { VoucherService } from '../voucher/voucher.service';
+import { OrderIdGenerator } from './order-id.generator';
+import { AlreadyPurchasedError, DuplicateOrderError, OrderNotFoundError } from './order.errors';
+import { OrderRepository, SeckillOrderOutcome } from './order.repository';
+import { OrderService } from './order.service';
+import { VoucherOrder } from './voucher-order.entity';
+
+const USER_ID = 7;
+const OTHER_USER_ID = 8;
+const VOUCHER_ID = 3;
+const ORDER_ID = '123456789012345678';
+const HOUR_MS = 3_600_000;
+
+const config: SeckillConfig = { orderLockLeaseMs: 12_345, voucherCacheTtlMs: 1_000 };
+
+function openOffer(overrides: Partial<SeckillOffer> = {}): SeckillOffer {
+  return {
+    voucherId: VOUCHER_ID,
+    beginTime: new Date(Date.now() - HOUR_MS),
+    endTime: new Date(Date.now() + HOUR_MS),
+    stock: 10,
+    ...overrides,
+  };
+}
+
+function voucherOrder(overrides: Partial<VoucherOrder> = {}): VoucherOrder {
+  return Object.assign(new VoucherOrder(), {
+    id: ORDER_ID,
+    userId: USER_ID,
+    voucherId: VOUCHER_ID,
+    payType: 1,
+    status: 1,
+    createTime: new Date('2026-11-24T10:00:00.000Z'),
+    ...overrides,
+  });
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
+const flushPromises = () => new Promise((done) => setImmediate(done));
+
+describe(OrderService.name, () => {
+  let vouchers: jest.Mocked<
+    Pick<VoucherService, 'getSeckillOffer' | 'recordSale' | 'recordSoldOut'>
+  >;
+  let orders: jest.Mocked<
+    Pick<OrderRepository, 'createWithStockDeduction' | 'findByUser' | 'findOneOfUser'>
+  >;
+  let locks: jest.Mocked<Pick<LockService, 'tryLock'>>;
+  let orderIds: jest.Mocked<Pick<OrderIdGenerator, 'next'>>;
+  let lock: jest.Mocked<Pick<HeldLock, 'release'>>;
+  let sut: OrderService;
+
+  beforeEach(() => {
+    vouchers = {
+      getSeckillOffer: jest.fn().mockResolvedValue(openOffer()),
+      recordSale: jest.fn(),
+      recordSoldOut: jest.fn(),
+    };
+    orders = {
+      createWithStockDeduction: jest
+        .fn()
+        .mockResolvedValue('created' satisfies SeckillOrderOutcome),
+      findByUser: jest.fn(),
+      findOneOfUser: jest.fn(),
+    };
+    lock = { release: jest.fn().mockResolvedValue(undefined) };
+    locks = { tryLock: jest.fn().mockResolvedValue(lock) };
+    orderIds = { next: jest.fn().mockResolvedValue(ORDER_ID) };
+    sut = new OrderService(
+      vouchers as unknown as VoucherService,
+      orders as unknown as OrderRepository,
+      locks as unknown as LockService,
+      orderIds as unknown as OrderIdGenerator,
+      config,
+    );
+  });
+
+  describe('placeSeckillOrder', () => {
+    it('resolves with the new order id once the order is created', async () => {
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).resolves.toBe(ORDER_ID);
+
+      expect(vouchers.getSeckillOffer).toHaveBeenCalledWith(VOUCHER_ID);
+      expect(orders.createWithStockDeduction).toHaveBeenCalledTimes(1);
+      expect(orders.createWithStockDeduction).toHaveBeenCalledWith({
+        orderId: ORDER_ID,
+        userId: USER_ID,
+        voucherId: VOUCHER_ID,
+      });
+      expect(vouchers.recordSale).toHaveBeenCalledWith(VOUCHER_ID);
+      expect(vouchers.recordSoldOut).not.toHaveBeenCalled();
+      expect(lock.release).toHaveBeenCalledTimes(1);
+    });
+
+    it("takes the user's order lock with the configured lease", async () => {
+      await sut.placeSeckillOrder(USER_ID, VOUCHER_ID);
+
+      expect(locks.tryLock).toHaveBeenCalledTimes(1);
+      expect(locks.tryLock).toHaveBeenCalledWith(
+        RedisKeys.orderLock(USER_ID),
+        config.orderLockLeaseMs,
+      );
+      expect(locks.tryLock).toHaveBeenCalledWith(`lock:order:${USER_ID}`, expect.any(Number));
+    });
+
+    it('checks, locks, runs the transaction and releases, in that order', async () => {
+      await sut.placeSeckillOrder(USER_ID, VOUCHER_ID);
+
+      const order = ({ mock }: { mock: { invocationCallOrder: number[] } }) =>
+        mock.invocationCallOrder[0];
+      expect(order(vouchers.getSeckillOffer)).toBeLessThan(order(locks.tryLock));
+      expect(order(locks.tryLock)).toBeLessThan(order(orderIds.next));
+      expect(order(orderIds.next)).toBeLessThan(order(orders.createWithStockDeduction));
+      expect(order(orders.createWithStockDeduction)).toBeLessThan(order(lock.release));
+    });
+
+    it('releases the lock only after the transaction has resolved', async () => {
+      const transaction = deferred<SeckillOrderOutcome>();
+      orders.createWithStockDeduction.mockReturnValue(transaction.promise);
+
+      const placing = sut.placeSeckillOrder(USER_ID, VOUCHER_ID);
+      await flushPromises();
+      expect(orders.createWithStockDeduction).toHaveBeenCalledTimes(1);
+      expect(lock.release).not.toHaveBeenCalled();
+
+      transaction.resolve('created');
+      await expect(placing).resolves.toBe(ORDER_ID);
+      expect(lock.release).toHaveBeenCalledTimes(1);
+    });
+
+    it('answers only once the lock is released, so the next request of the user finds it free', async () => {
+      const release = deferred<void>();
+      lock.release.mockReturnValue(release.promise);
+      let answered = false;
+
+      const placing = sut.placeSeckillOrder(USER_ID, VOUCHER_ID).then(() => (answered = true));
+      await flushPromises();
+      expect(lock.release).toHaveBeenCalledTimes(1);
+      expect(answered).toBe(false);
+
+      release.resolve();
+      await placing;
+      expect(answered).toBe(true);
+    });
+
+    describe('turned away before the lock', () => {
+      it.each<[string, () => void, new () => Error]>([
+        [
+          'an unknown voucher',
+          () => vouchers.getSeckillOffer.mockRejectedValue(new VoucherNotFoundError()),
+          VoucherNotFoundError,
+        ],
+        [
+          'a seckill not started',
+          () =>
+            vouchers.getSeckillOffer.mockResolvedValue(
+              openOffer({
+                beginTime: new Date(Date.now() + HOUR_MS),
+                endTime: new Date(Date.now() + 2 * HOUR_MS),
+              }),
+            ),
+          SeckillNotStartedError,
+        ],
+        [
+          'a seckill ended',
+          () =>
+            vouchers.getSeckillOffer.mockResolvedValue(
+              openOffer({
+                beginTime: new Date(Date.now() - 2 * HOUR_MS),
+                endTime: new Date(Date.now() - HOUR_MS),
+              }),
+            ),
+          SeckillEndedError,
+        ],
+        [
+          'no stock left',
+          () => vouchers.getSeckillOffer.mockResolvedValue(openOffer({ stock: 0 })),
+          StockExhaustedError,
+        ],
+      ])('%s takes no lock and opens no transaction', async (_case, arrange, expected) => {
+        arrange();
+
+        await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(expected);
+
+        expect(locks.tryLock).not.toHaveBeenCalled();
+        expect(orderIds.next).not.toHaveBeenCalled();
+        expect(orders.createWithStockDeduction).not.toHaveBeenCalled();
+      });
+    });
+
+    it('refuses a concurrent order of the same user with DuplicateOrderError', async () => {
+      locks.tryLock.mockResolvedValue(undefined);
+
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(
+        DuplicateOrderError,
+      );
+
+      expect(orderIds.next).not.toHaveBeenCalled();
+      expect(orders.createWithStockDeduction).not.toHaveBeenCalled();
+      expect(vouchers.recordSale).not.toHaveBeenCalled();
+    });
+
+    it('lets a failure to lock (Redis down) through, without a transaction', async () => {
+      const unavailable = new DependencyUnavailableError(['redis']);
+      locks.tryLock.mockRejectedValue(unavailable);
+
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBe(unavailable);
+
+      expect(orders.createWithStockDeduction).not.toHaveBeenCalled();
+    });
+
+    it('answers an already-purchased outcome with AlreadyPurchasedError', async () => {
+      orders.createWithStockDeduction.mockResolvedValue('already-purchased');
+
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(
+        AlreadyPurchasedError,
+      );
+
+      expect(vouchers.recordSale).not.toHaveBeenCalled();
+      expect(vouchers.recordSoldOut).not.toHaveBeenCalled();
+      expect(lock.release).toHaveBeenCalledTimes(1);
+    });
+
+    it('answers a sold-out outcome with StockExhaustedError and records it', async () => {
+      orders.createWithStockDeduction.mockResolvedValue('sold-out');
+
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(
+        StockExhaustedError,
+      );
+
+      expect(vouchers.recordSoldOut).toHaveBeenCalledWith(VOUCHER_ID);
+      expect(vouchers.recordSale).not.toHaveBeenCalled();
+      expect(lock.release).toHaveBeenCalledTimes(1);
+    });
+
+    it('releases the lock when the transaction rejects, and passes the error on', async () => {
+      const failure = new Error('Connection lost: The server closed the connection.');
+      orders.createWithStockDeduction.mockRejectedValue(failure);
+
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBe(failure);
+
+      expect(lock.release).toHaveBeenCalledTimes(1);
+      expect(vouchers.recordSale).not.toHaveBeenCalled();
+      expect(vouchers.recordSoldOut).not.toHaveBeenCalled();
+    });
+
+    it('releases the lock when no order id can be had, and opens no transaction', async () => {
+      const unavailable = new DependencyUnavailableError(['redis']);
+      orderIds.next.mockRejectedValue(unavailable);
+
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBe(unavailable);
+
+      expect(orders.createWithStockDeduction).not.toHaveBeenCalled();
+      expect(lock.release).toHaveBeenCalledTimes(1);
+    });
+  });
+
+  describe('listOrders', () => {
+    it("lists the user's orders", async () => {
+      const mine = [voucherOrder()];
+      orders.findByUser.mockResolvedValue(mine);
+
+      await expect(sut.listOrders(USER_ID)).resolves.toBe(mine);
+      expect(orders.findByUser).toHaveBeenCalledWith(USER_ID);
+    });
+  });
+
+  describe('getOrder', () => {
+    beforeEach(() => {
+      // The repository finds an order only for the user who placed it.
+      const stored = voucherOrder({ userId: USER_ID });
+      orders.findOneOfUser.mockImplementation((orderId, userId) =>
+        Promise.resolve(orderId === stored.id && userId === stored.userId ? stored : undefined),
+      );
+    });
+
+    it("answers the user's own order", async () => {
+      await expect(sut.getOrder(USER_ID, ORDER_ID)).resolves.toMatchObject({
+        id: ORDER_ID,
+        userId: USER_ID,
+      });
+    });
+
+    it("answers someone else's order with OrderNotFoundError", async () => {
+      await expect(sut.getOrder(OTHER_USER_ID, ORDER_ID)).rejects.toBeInstanceOf(
+        OrderNotFoundError,
+      );
+    });
+
+    it('answers an unknown order with OrderNotFoundError', async () => {
+      await expect(sut.getOrder(USER_ID, '1')).rejects.toBeInstanceOf(OrderNotFoundError);
+    });
+  });
+});
