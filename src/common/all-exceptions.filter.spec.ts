@@ -151,6 +151,26 @@ describe(AllExceptionsFilter.name, () => {
     });
   });
 
+  describe('framework errors without a row of their own', () => {
+    it.each([405, 408, 422, 429])(
+      'answers a framework %i as a 400 saying what is wrong',
+      (status) => {
+        expect(answer(new HttpException('not like this', status))).toEqual(
+          envelope('VALIDATION_FAILED', 'not like this'),
+        );
+      },
+    );
+
+    it('answers a framework 503 as SERVICE_UNAVAILABLE', () => {
+      expect(answer(new HttpException('busy', 503)).status).toBe(503);
+    });
+
+    it('answers a framework 502 as our own 500, logged', () => {
+      expect(answer(new HttpException('bad gateway', 502))).toEqual(envelope('INTERNAL_ERROR'));
+      expect(logError).toHaveBeenCalledTimes(1);
+    });
+  });
+
   describe('unreachable dependencies', () => {
     it.each<[string, () => unknown, string]>([
       ['a mysql2 connection error', mysqlConnectionError, 'mysql'],

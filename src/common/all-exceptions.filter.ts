@@ -13,6 +13,7 @@ const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   404: 'NOT_FOUND',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
+  503: 'SERVICE_UNAVAILABLE',
 };
 
 interface Failure {
@@ -61,9 +62,11 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   private fromFramework(exception: unknown): Failure | undefined {
     if (!(exception instanceof HttpException)) return undefined;
-    const code = HTTP_STATUS_CODES[exception.getStatus()];
+    const status = exception.getStatus();
+    // Any other client error is a bad request; any other server error is ours (500).
+    const code = HTTP_STATUS_CODES[status] ?? (status < 500 ? 'VALIDATION_FAILED' : undefined);
     if (!code) return undefined;
-    // A 400 from the framework says what is wrong with the body ("Body is not valid JSON ...").
+    // A 4xx from the framework says what is wrong ("Body is not valid JSON ...").
     return {
       code,
       message: code === 'VALIDATION_FAILED' ? exception.message : ERROR_TABLE[code].message,

@@ -92,23 +92,23 @@ describe(OrderIdGenerator.name, () => {
     );
   });
 
-  it("sets the key's expiry with the day's first id, beyond the day", async () => {
-    redis.incr.mockResolvedValue(1);
+  it.each([1, 2, 1_000_000])(
+    "gives the day's key an expiry beyond the day with every id (sequence %i)",
+    async (sequence) => {
+      redis.incr.mockResolvedValue(sequence);
 
-    await sut.next(NOW);
+      await sut.next(NOW);
 
-    expect(redis.expire).toHaveBeenCalledTimes(1);
-    const [key, seconds] = redis.expire.mock.calls[0];
-    expect(key).toBe('icr:order:2026:11:24');
-    expect(seconds).toBeGreaterThan(DAY_SECONDS);
-  });
+      expect(redis.expire).toHaveBeenCalledTimes(1);
+      const [key, seconds] = redis.expire.mock.calls[0];
+      expect(key).toBe('icr:order:2026:11:24');
+      expect(seconds).toBeGreaterThan(DAY_SECONDS);
+    },
+  );
 
-  it.each([2, 3, 1_000_000])('leaves the expiry alone at sequence %i', async (sequence) => {
-    redis.incr.mockResolvedValue(sequence);
-
-    await sut.next(NOW);
-
-    expect(redis.expire).not.toHaveBeenCalled();
+  it('refuses a sequence that would spill into the seconds', () => {
+    expect(() => composeOrderId(NOW_SECONDS, 2 ** 32)).toThrow(RangeError);
+    expect(() => composeOrderId(NOW_SECONDS, 0)).toThrow(RangeError);
   });
 
   it('passes a Redis failure on', async () => {

@@ -15,6 +15,11 @@ const SEQUENCE_KEY_TTL_SECONDS = 2 * 24 * 3600;
  * a per-day Redis sequence in the low 32 (4 billion orders a day).
  */
 export function composeOrderId(epochSeconds: number, sequence: number): string {
+  if (epochSeconds < ID_EPOCH_SECONDS || sequence < 1 || sequence >= 2 ** 32) {
+    throw new RangeError(
+      `cannot compose an order id from ${epochSeconds}s and sequence ${sequence}`,
+    );
+  }
   return ((BigInt(epochSeconds - ID_EPOCH_SECONDS) << SEQUENCE_BITS) | BigInt(sequence)).toString();
 }
 
@@ -29,8 +34,11 @@ export class OrderIdGenerator {
 
   async next(now = new Date()): Promise<string> {
     const key = RedisKeys.orderIdSequence(sequenceDay(now));
-    const sequence = await this.redis.incr(key);
-    if (sequence === 1) await this.redis.expire(key, SEQUENCE_KEY_TTL_SECONDS);
+    // Both in one round trip (auto-pipelining); EXPIRE every time, so no key is left without one.
+    const [sequence] = await Promise.all([
+      this.redis.incr(key),
+      this.redis.expire(key, SEQUENCE_KEY_TTL_SECONDS),
+    ]);
     return composeOrderId(Math.floor(now.getTime() / 1000), sequence);
   }
 }

@@ -43,7 +43,6 @@ export class OrderService {
         this.vouchers.recordSoldOut(voucherId);
         throw new StockExhaustedError();
       }
-      this.vouchers.recordSale(voucherId);
       return orderId;
     } finally {
       // 4. Release only after commit. Released inside the transaction, the lock

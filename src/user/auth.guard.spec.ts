@@ -46,6 +46,8 @@ describe(tokenFrom.name, () => {
     ['Bearer abc', 'abc'],
     [' abc ', 'abc'],
     ['Bearer  abc ', 'abc'],
+    ['bearer abc', 'abc'],
+    ['BEARER abc', 'abc'],
     ['', undefined],
     [undefined, undefined],
     ['Bearer ', undefined],

@@ -8,11 +8,10 @@ import { UserService } from './user.service';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest();
 
-/** `authorization: <token>` or `authorization: Bearer <token>`. */
+/** `authorization: <token>` or `authorization: Bearer <token>` (the scheme in any case). */
 export function tokenFrom(header: string | undefined): string | undefined {
   if (!header) return undefined;
-  const token = header.startsWith('Bearer ') ? header.slice(7) : header;
-  return token.trim() || undefined;
+  return header.replace(/^bearer\s+/i, '').trim() || undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { SeckillOffer } from './seckill-rules';
 
 interface Entry {
-  offer: SeckillOffer | undefined;
+  offer: Readonly<SeckillOffer> | undefined;
   expiresAt: number;
 }
 
@@ -11,11 +11,12 @@ interface Entry {
  * no database round trip. Each instance holds its own copy and reloads it once
  * per TTL, so a sale stays cheap to reject however many instances serve it.
  * A cached stock is only a hint: stale-high is harmless (the transaction
- * decides), and it only ever drops to zero when the database said so.
+ * decides), and it only ever drops, to zero, when the database said so.
+ * Entries are frozen, so no caller can change what the next one reads.
  */
 export class SeckillOfferCache {
   private readonly entries = new Map<number, Entry>();
-  private readonly loading = new Map<number, Promise<SeckillOffer | undefined>>();
+  private readonly loading = new Map<number, Promise<Readonly<SeckillOffer> | undefined>>();
 
   constructor(
     private readonly ttlMs: number,
@@ -25,36 +26,29 @@ export class SeckillOfferCache {
   async get(
     voucherId: number,
     load: (voucherId: number) => Promise<SeckillOffer | undefined>,
-  ): Promise<SeckillOffer | undefined> {
+  ): Promise<Readonly<SeckillOffer> | undefined> {
     const entry = this.entries.get(voucherId);
     if (entry && entry.expiresAt > this.now()) return entry.offer;
 
     // One load per voucher at a time, however many requests are waiting for it.
     let pending = this.loading.get(voucherId);
     if (!pending) {
-      pending = load(voucherId).finally(() => this.loading.delete(voucherId));
+      pending = load(voucherId)
+        .then((loaded) => {
+          const offer = loaded && Object.freeze({ ...loaded });
+          if (this.ttlMs > 0)
+            this.entries.set(voucherId, { offer, expiresAt: this.now() + this.ttlMs });
+          return offer;
+        })
+        .finally(() => this.loading.delete(voucherId));
       this.loading.set(voucherId, pending);
-      const offer = await pending;
-      if (this.ttlMs > 0) {
-        this.entries.set(voucherId, {
-          offer: offer && { ...offer },
-          expiresAt: this.now() + this.ttlMs,
-        });
-      }
-      return offer;
     }
     return pending;
   }
 
-  /** One unit was sold here; the hint goes down with it. */
-  recordSale(voucherId: number): void {
-    const offer = this.entries.get(voucherId)?.offer;
-    if (offer && offer.stock > 0) offer.stock -= 1;
-  }
-
   /** The database refused a unit: nothing is left, whatever the hint said. */
   recordSoldOut(voucherId: number): void {
-    const offer = this.entries.get(voucherId)?.offer;
-    if (offer) offer.stock = 0;
+    const entry = this.entries.get(voucherId);
+    if (entry?.offer) entry.offer = Object.freeze({ ...entry.offer, stock: 0 });
   }
 }

@@ -43,14 +43,10 @@ export class VoucherService {
   }
 
   /** The offer an order is checked against, usually from memory (see SeckillOfferCache). */
-  async getSeckillOffer(voucherId: number): Promise<SeckillOffer> {
+  async getSeckillOffer(voucherId: number): Promise<Readonly<SeckillOffer>> {
     const offer = await this.offers.get(voucherId, (id) => this.vouchers.findSeckillOffer(id));
     if (!offer) throw new VoucherNotFoundError();
     return offer;
-  }
-
-  recordSale(voucherId: number): void {
-    this.offers.recordSale(voucherId);
   }
 
   recordSoldOut(voucherId: number): void {
