@@ -1,27 +1,34 @@
 import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import Table from 'cli-table3';
 import { envValidationSchema } from '../config/env.validation';
 import { intFlag, logPhase, runCli, UsageError } from './cli';
 import { DEFAULT_REPORT_DIR, reportBaseName, writeReportFiles } from './report.files';
+import type { ProductionBundle } from './service.process';
 
 const TOOL = 'bench';
-const DEFAULTS = { port: 18095, dbName: 'seckill_bench', redisDb: 3 } as const;
-const USAGE = `usage: npm run bench -- [--port ${DEFAULTS.port}] [--db-name ${DEFAULTS.dbName}] [--redis-db ${DEFAULTS.redisDb}] [--out ${DEFAULT_REPORT_DIR}/]
+const DEFAULTS = { port: 18095, dbName: 'seckill_bench', redisDb: 3, rounds: 3 } as const;
+const USAGE = `usage: npm run bench -- [--port ${DEFAULTS.port}] [--db-name ${DEFAULTS.dbName}] [--redis-db ${DEFAULTS.redisDb}] [--out ${DEFAULT_REPORT_DIR}/] [--rounds ${DEFAULTS.rounds}]
+                          [--main path/to/main.js] [--service-node-options "--max-old-space-size=96"]
 Builds the production bundle into a temporary directory, starts it on 127.0.0.1:PORT with
 LOG_LEVEL=warn against its own database (dropped first; its name must contain "bench") and its
-own Redis db (flushed first; never 0), runs every case, prints and writes the figures.
-Exits 1 when a case breaks an invariant.`;
+own Redis db (flushed first; never 0), runs a warm-up and then every case ROUNDS times, each between two baselines, and prints and writes
+the medians.
+--main benches an existing build instead (to compare a change); --service-node-options is
+NODE_OPTIONS for the service alone. Exits 1 when a case breaks an invariant.`;
 
 interface BenchSettings {
   port: number;
   dbName: string;
   redisDb: number;
   out: string;
+  rounds: number;
+  main?: string;
+  serviceNodeOptions?: string;
 }
 
 function readSettings(): BenchSettings {
@@ -31,6 +38,9 @@ function readSettings(): BenchSettings {
       'db-name': { type: 'string' },
       'redis-db': { type: 'string' },
       out: { type: 'string' },
+      main: { type: 'string' },
+      'service-node-options': { type: 'string' },
+      rounds: { type: 'string' },
     },
   });
   const settings = {
@@ -38,6 +48,9 @@ function readSettings(): BenchSettings {
     dbName: values['db-name'] ?? DEFAULTS.dbName,
     redisDb: intFlag('redis-db', values['redis-db'], DEFAULTS.redisDb, 1),
     out: values.out ?? DEFAULT_REPORT_DIR,
+    rounds: intFlag('rounds', values.rounds, DEFAULTS.rounds, 1),
+    main: values.main && resolve(values.main),
+    serviceNodeOptions: values['service-node-options'],
   };
   if (!/^\w*bench\w*$/.test(settings.dbName)) {
     throw new UsageError(
@@ -109,69 +122,55 @@ async function main(): Promise<number> {
   const { loadtestContextOf } = await import('./loadtest.context');
   const { describeMachine } = await import('./machine');
   const { renderHtmlReport } = await import('./html.report');
-  const { statsRows } = await import('./console.report');
+  const { benchHeader, brokenChecks, chartedCases, formatBenchTable, formatTargets } =
+    await import('./bench.report');
 
   log(`emptying database ${env.DB_NAME} and Redis ${env.REDIS_URL}`);
   await resetStores(env);
-  log('building the production bundle (tsc -p tsconfig.build.json) into a temporary directory');
-  const bundle = await buildProductionBundle();
+  const loadAverage = loadavg().map((load) => Number(load.toFixed(2)));
+  log(`load average before the run: ${loadAverage.join(' ')}`);
+  let bundle: ProductionBundle = { mainPath: settings.main ?? '', remove: () => undefined };
+  if (!settings.main) {
+    log('building the production bundle (tsc -p tsconfig.build.json) into a temporary directory');
+    bundle = await buildProductionBundle();
+  }
   mkdirSync(settings.out, { recursive: true });
   const baseName = reportBaseName(TOOL);
   const url = `http://127.0.0.1:${settings.port}`;
   try {
     log(`starting ${bundle.mainPath} on ${url} (NODE_ENV=production, LOG_LEVEL=warn)`);
+    const serviceEnv = { ...process.env, ...env };
+    if (settings.serviceNodeOptions) serviceEnv.NODE_OPTIONS = settings.serviceNodeOptions;
     const service = await ServiceProcess.start(
       bundle.mainPath,
-      { ...process.env, ...env },
+      serviceEnv,
       url,
       join(settings.out, `${baseName}.service.log`),
     );
     const app = await openAppContext();
     try {
-      const cases = await runBenchSuite(loadtestContextOf(app), url, service.pid, log);
+      const { warmUp, cases } = await runBenchSuite(
+        loadtestContextOf(app),
+        url,
+        service.pid,
+        settings.rounds,
+        log,
+      );
       const peakRssMiB = Number((memoryOf(service.pid).peakKiB / 1024).toFixed(2));
-      const targets = evaluateTargets(cases, peakRssMiB);
+      const targets = evaluateTargets(cases, warmUp, peakRssMiB);
+      console.log(formatBenchTable(cases));
+      console.log(formatTargets(targets));
 
-      const table = new Table({
-        head: [
-          'case',
-          'requests',
-          'req/s',
-          'p50 ms',
-          'p99 ms',
-          'peak RSS MiB',
-          'vs baseline',
-          'invariants',
-        ],
-        style: { head: [], border: [] },
-      });
-      for (const c of cases) {
-        table.push([
-          c.name,
-          c.requests,
-          c.requestsPerSecond,
-          c.p50Ms,
-          c.p99Ms,
-          c.peakRssMiB,
-          c.ratioToBaseline,
-          c.invariantsHold ? 'pass' : 'FAIL',
-        ]);
-      }
-      console.log(table.toString());
-      const targetTable = new Table({
-        head: ['target', 'wanted', 'measured', ''],
-        style: { head: [], border: [] },
-      });
-      for (const t of targets)
-        targetTable.push([t.name, t.target, t.measured, t.met ? 'met' : 'MISSED']);
-      console.log(targetTable.toString());
-
+      const createdAt = new Date().toISOString();
+      const machine = describeMachine();
       const report = {
         kind: TOOL,
-        createdAt: new Date().toISOString(),
-        machine: describeMachine(),
+        createdAt,
+        machine,
+        loadAverageBefore: loadAverage,
         service: {
-          bundle: 'tsc -p tsconfig.build.json (what nest build compiles), started with node',
+          bundle: settings.main ?? 'tsc -p tsconfig.build.json (what nest build compiles)',
+          nodeOptions: settings.serviceNodeOptions ?? '',
           env: {
             NODE_ENV: env.NODE_ENV,
             LOG_LEVEL: env.LOG_LEVEL,
@@ -181,41 +180,24 @@ async function main(): Promise<number> {
           url,
           peakRssMiB,
         },
+        rounds: settings.rounds,
         targets,
-        passed: cases.every((c) => c.invariantsHold),
+        passed: warmUp.invariantsHold && cases.every((c) => c.invariantsHold),
         cases,
+        warmUp,
       };
       const html = renderHtmlReport(
         'Seckill bench',
-        [
-          ['run at', report.createdAt],
-          [
-            'machine',
-            `${report.machine.cores} cores, ${report.machine.cpuModel}, node ${report.machine.node}`,
-          ],
-          ...targets.map((t): [string, string] => [
-            t.name,
-            `${t.measured} (wanted ${t.target}) ${t.met ? 'met' : 'MISSED'}`,
-          ]),
-        ],
-        cases.map((c) => ({
-          title: `${c.name}: ${c.description}`,
-          rows: [
-            ...statsRows(c.stats),
-            ['peak RSS', `${c.peakRssMiB} MiB`],
-            ['vs baseline', String(c.ratioToBaseline)],
-          ],
-          stats: c.stats,
-          verdict: c.verdict,
-        })),
+        benchHeader(createdAt, machine, targets),
+        chartedCases(cases),
       );
       const files = writeReportFiles(settings.out, baseName, report, html);
       console.log(`reports: ${files.join('  ')}`);
-      for (const c of cases.filter((c) => !c.invariantsHold)) {
-        for (const check of c.verdict.checks.filter((check) => !check.passed)) {
-          console.error(`${TOOL}: ${c.name}: ${check.description}: ${check.detail}`);
-        }
-      }
+      const runs = [
+        { ...warmUp, name: 'warmUp' },
+        ...cases.flatMap((c) => c.runs.map((run) => ({ ...run, name: c.name }))),
+      ];
+      for (const line of brokenChecks(runs)) console.error(`${TOOL}: ${line}`);
       return report.passed ? 0 : 1;
     } finally {
       await app.close();

@@ -35,6 +35,7 @@ export function saleRows(sale: FlashSaleResult): [string, string][] {
       `${sale.users} x ${sale.repeat} concurrent order(s), ${sale.connections} connections`,
     ],
     ['orders acknowledged (2xx)', String(sale.acknowledged)],
+    ['last 2xx after', `${(sale.stats.lastSuccessAtMs / 1000).toFixed(2)} s`],
     ...statsRows(sale.stats),
   ];
 }

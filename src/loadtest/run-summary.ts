@@ -20,6 +20,8 @@ export interface RunStats {
   timeouts: number;
   durationMs: number;
   requestsPerSecond: number;
+  /** When the last 2xx arrived, in ms since the start: in a sale, how long the stock lasted. */
+  lastSuccessAtMs: number;
   latencyMs: LatencySummary;
   statusCounts: Record<string, number>;
   /** Error codes of the non-2xx answers, from the envelope's `code`. */
@@ -63,6 +65,12 @@ export function summarizeFire(fire: FireResult, requests: number): RunStats {
     timeouts: fire.timeouts,
     durationMs,
     requestsPerSecond: durationMs ? Math.round((fire.answers.length * 1000) / durationMs) : 0,
+    lastSuccessAtMs: Math.round(
+      fire.samples.reduce(
+        (last, sample) => (isSuccess(sample.status) ? Math.max(last, sample.atMs) : last),
+        0,
+      ),
+    ),
     latencyMs: summarizeLatency(fire.samples.map((sample) => sample.latencyMs)),
     statusCounts: countBy(fire.answers, (answer) => String(answer.status)),
     codeCounts: countBy(failures, (answer) => parseEnvelope(answer.body).code ?? NO_CODE),

@@ -1,0 +1,107 @@
+import Table from 'cli-table3';
+import { statsRows } from './console.report';
+import { BenchCase, BenchRun, BenchTarget } from './bench.suite';
+import { ChartedRun } from './html.report';
+import { MachineInfo } from './machine';
+
+/** No colours: the table is read in terminals, CI logs and the README alike. */
+const PLAIN = { head: [], border: [] };
+
+export function formatBenchTable(cases: readonly BenchCase[]): string {
+  const table = new Table({
+    head: [
+      'case',
+      'requests',
+      'req/s (median)',
+      'req/s range',
+      'p50 ms',
+      'p99 ms',
+      'peak RSS MiB',
+      'orders/s',
+      'vs baseline',
+      'invariants',
+    ],
+    style: PLAIN,
+  });
+  for (const c of cases) {
+    table.push([
+      c.name,
+      c.requests,
+      c.requestsPerSecond,
+      c.requestsPerSecondRange.join('-'),
+      c.p50Ms,
+      c.p99Ms,
+      c.peakRssMiB,
+      c.ordersPerSecond ?? '',
+      c.ratioToBaseline,
+      c.invariantsHold ? `pass x${c.rounds}` : 'FAIL',
+    ]);
+  }
+  return table.toString();
+}
+
+export function formatTargets(targets: readonly BenchTarget[]): string {
+  const table = new Table({ head: ['target', 'wanted', 'measured', ''], style: PLAIN });
+  for (const t of targets) table.push([t.name, t.target, t.measured, t.met ? 'met' : 'MISSED']);
+  return table.toString();
+}
+
+/** The run whose requests/s is the case's median, for the charts. */
+function medianRun(c: BenchCase): BenchRun {
+  return [...c.runs].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond)[
+    Math.floor((c.runs.length - 1) / 2)
+  ];
+}
+
+export function chartedCases(cases: readonly BenchCase[]): ChartedRun[] {
+  return cases.map((c) => {
+    const run = medianRun(c);
+    return {
+      title: `${c.name}: ${c.description} (charts: round ${run.round}, the median)`,
+      rows: [
+        ...statsRows(run.stats),
+        ['req/s over the rounds', c.runs.map((r) => r.requestsPerSecond).join(', ')],
+        ['vs baseline over the rounds', c.runs.map((r) => r.ratioToBaseline).join(', ')],
+        ['peak RSS', `${c.peakRssMiB} MiB`],
+      ],
+      stats: run.stats,
+      verdict: {
+        passed: c.invariantsHold,
+        checks: c.runs.flatMap((r) =>
+          r.verdict.checks.map((check) => ({
+            ...check,
+            description: `round ${r.round}: ${check.description}`,
+          })),
+        ),
+      },
+    };
+  });
+}
+
+export function benchHeader(
+  createdAt: string,
+  machine: MachineInfo,
+  targets: readonly BenchTarget[],
+): [string, string][] {
+  return [
+    ['run at', createdAt],
+    ['machine', `${machine.cores} cores, ${machine.cpuModel}, node ${machine.node}`],
+    ['load generator', machine.loadGenerator],
+    ...targets.map((t): [string, string] => [
+      t.name,
+      `${t.measured} (wanted ${t.target}) ${t.met ? 'met' : 'MISSED'}`,
+    ]),
+  ];
+}
+
+/** Every failed check of every run, one line each, for stderr. */
+export function brokenChecks(runs: readonly (BenchRun & { name: string })[]): string[] {
+  return runs.flatMap((run) =>
+    run.verdict.checks
+      .filter((check) => !check.passed)
+      .map(
+        (check) =>
+          `${run.name} round ${run.round}: ${check.description}: ${check.detail} (ids: ${check.offendingIds.join(', ')})`,
+      ),
+  );
+}
