@@ -41,8 +41,8 @@ export interface EnvelopeBody {
 
 export function parseEnvelope(body: string): EnvelopeBody {
   try {
-    const parsed: unknown = JSON.parse(body);
-    return typeof parsed === 'object' && parsed !== null ? (parsed as EnvelopeBody) : {};
+    const parsed = JSON.parse(body) as EnvelopeBody | null;
+    return typeof parsed === 'object' && parsed !== null ? parsed : {};
   } catch {
     return {};
   }
