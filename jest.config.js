@@ -17,6 +17,8 @@ const base = {
 module.exports = {
   // e2e specs share one MariaDB database and one Redis db: run files one at a time.
   maxWorkers: 1,
+  // Only honoured here, not per project.
+  testTimeout: 60000,
   projects: [
     { ...base, displayName: 'unit', rootDir: 'src', testRegex: '.*\\.spec\\.ts$' },
     {
@@ -26,7 +28,6 @@ module.exports = {
       testRegex: 'test/.*\\.e2e-spec\\.ts$',
       globalSetup: '<rootDir>/test/global-setup.ts',
       setupFiles: ['<rootDir>/test/env.ts'],
-      testTimeout: 60000,
     },
   ],
 };

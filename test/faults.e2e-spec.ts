@@ -28,7 +28,6 @@ const SHOP_ID = 4242;
 const START_FAILURE_MS = 8000;
 
 // jest.config.js sets testTimeout inside the e2e project, where Jest ignores it (5 s default).
-jest.setTimeout(30_000);
 
 interface Timed {
   res: Response;
@@ -216,28 +215,23 @@ describe('dependency outages while running', () => {
       }
     });
 
-    // KNOWN DEFECT: with enableAutoPipelining, ioredis sends no new pipeline while
-    // one is in flight, so a command issued during a hung command first waits for
-    // that one's commandTimeout, then for its own: up to twice the timeout.
-    // Remove `.failing` once src/redis/redis.factory.ts is fixed (see the report).
-    it.failing(
-      'known defect: answers requests that overlap a hung command 503 in time',
-      async () => {
-        redis!.pause();
-        try {
-          const first = timed('redis hung: POST order (first)', order(voucherId, token));
-          await sleep(200);
-          const answers = await Promise.all([
-            first,
-            timed('redis hung: GET /user/me (overlapping)', me(token)),
-            timed('redis hung: GET /health (overlapping)', health()),
-          ]);
-          for (const answer of answers) expectUnavailable(answer, 'redis');
-        } finally {
-          redis!.resume();
-        }
-      },
-    );
+    // With auto-pipelining a command issued during a hung one first waits for that
+    // one's timeout, then for its own; the client's timeout is half the budget for it.
+    it('answers requests that overlap a hung command 503 in time', async () => {
+      redis!.pause();
+      try {
+        const first = timed('redis hung: POST order (first)', order(voucherId, token));
+        await sleep(200);
+        const answers = await Promise.all([
+          first,
+          timed('redis hung: GET /user/me (overlapping)', me(token)),
+          timed('redis hung: GET /health (overlapping)', health()),
+        ]);
+        for (const answer of answers) expectUnavailable(answer, 'redis');
+      } finally {
+        redis!.resume();
+      }
+    });
 
     it('carries on when Redis answers again, having changed nothing', async () => {
       await waitUntilHealthy();
@@ -317,11 +311,9 @@ describe('dependency outages while running', () => {
       expectUnavailable(await timed('mysql hung: GET /health', health()), 'mysql');
     });
 
-    // KNOWN DEFECT: mysql2 has no query timeout by default, so a query sent on an
-    // open pooled connection waits for ever; the order also keeps its user's lock
-    // (the lease is extended) for as long as the hang lasts. Remove `.failing`
-    // once src/database sets a query timeout (see the fault-test report).
-    it.failing('known defect: data routes answer 503 naming mysql in time', async () => {
+    // Every query has a deadline and a connection whose query missed it is dropped,
+    // so a hung database answers like a down one.
+    it('data routes answer 503 naming mysql in time', async () => {
       const answers = await Promise.allSettled([
         timed('mysql hung: GET /voucher/list', listVouchers()),
         timed('mysql hung: POST order (offer cached)', order(warm, token)),

@@ -8,11 +8,14 @@ describe('the order lock lease (e2e)', () => {
 
   beforeAll(async () => {
     process.env.ORDER_LOCK_LEASE_MS = String(LEASE_MS);
+    // The slow commit below waits 2.5 leases on a row lock; queries may take that long here.
+    process.env.DEPENDENCY_TIMEOUT_MS = '5000';
     t = await startTestApp();
   });
   afterAll(async () => {
     await t.close();
     delete process.env.ORDER_LOCK_LEASE_MS;
+    delete process.env.DEPENDENCY_TIMEOUT_MS;
   });
 
   it('is extended while a slow transaction runs, and released after its commit', async () => {

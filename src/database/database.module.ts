@@ -1,7 +1,9 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { databaseConfig, DatabaseConfig } from '../config/configuration';
+import { DropTimedOutConnectionSubscriber } from './drop-timed-out-connection.subscriber';
 import { prepareDatabase } from './prepare-database';
+import { TypeOrmLogger } from './typeorm-logger';
 
 @Module({
   imports: [
@@ -22,6 +24,12 @@ import { prepareDatabase } from './prepare-database';
           migrationsRun: false,
           poolSize: config.poolSize,
           connectTimeout: config.timeoutMs,
+          // A hung (not down) database must answer 503 too: every query has a
+          // deadline, and a connection whose query missed it is thrown away.
+          enableQueryTimeout: true,
+          maxQueryExecutionTime: config.timeoutMs,
+          subscribers: [DropTimedOutConnectionSubscriber],
+          logger: new TypeOrmLogger(),
           // No retry loop at boot: prepareDatabase has just proved MySQL answers.
           retryAttempts: 0,
           extra: { enableKeepAlive: true },

@@ -16,16 +16,22 @@ export function createRedisClient(config: RedisConfig): Redis {
     maxRetriesPerRequest: 0,
     enableAutoPipelining: true,
     connectTimeout: config.timeoutMs,
-    commandTimeout: config.timeoutMs,
+    // Half the budget: with auto-pipelining a command can wait behind a stuck
+    // batch for one timeout before its own starts, and the total must stay near
+    // DEPENDENCY_TIMEOUT_MS.
+    commandTimeout: Math.ceil(config.timeoutMs / 2),
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
   });
 }
 
 export async function connectRedis(config: RedisConfig): Promise<Redis> {
   const client = createRedisClient(config);
-  client.on('error', () => {
+  let lastError: Error | undefined;
+  client.on('error', (error: Error) => {
     // Connection errors surface as failed commands (503) and in /health; the
-    // listener only keeps ioredis from printing each reconnect attempt.
+    // listener keeps ioredis from printing each reconnect attempt, and keeps the
+    // cause for the start-up message.
+    lastError = error;
   });
   try {
     await client.connect();
@@ -33,9 +39,10 @@ export async function connectRedis(config: RedisConfig): Promise<Redis> {
   } catch (error) {
     client.disconnect();
     const { hostname, port } = new URL(config.url);
+    const cause = lastError ?? (error as Error);
     throw new StartupError(
-      `cannot reach Redis at ${hostname}:${port || 6379} (${(error as Error).message}): ${HOW_TO_START_DEPENDENCIES}`,
-      { cause: error },
+      `cannot reach Redis at ${hostname}:${port || 6379} (${cause.message}): ${HOW_TO_START_DEPENDENCIES}`,
+      { cause },
     );
   }
 }
