@@ -1,4 +1,5 @@
 import { BODY_LIMIT_BYTES } from '../src/app.factory';
+import { VoucherService } from '../src/voucher/voucher.service';
 import {
   ADMIN_TOKEN,
   createSeckillVoucher,
@@ -191,6 +192,23 @@ describe('voucher (e2e)', () => {
       });
       await t.api.get('/voucher/seckill/1').expect(403);
     });
+  });
+
+  it('answers a bug with 500 INTERNAL_ERROR, no stack and nothing of the error in the body', async () => {
+    const bug = new Error('secret detail of a bug');
+    const spy = jest.spyOn(t.app.get(VoucherService), 'listShopVouchers').mockRejectedValue(bug);
+    try {
+      const res = await t.api.get('/voucher/list/1').expect(500);
+      expect(res.body).toEqual({
+        success: false,
+        code: 'INTERNAL_ERROR',
+        errorMsg: 'internal error',
+      });
+      expect(res.text).not.toContain('secret detail');
+      expect(res.text).not.toContain('.ts:');
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('answers an unknown route with 404 in the envelope', async () => {
