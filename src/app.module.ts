@@ -9,6 +9,7 @@ import { allConfigs, appConfig, AppConfig } from './config/configuration';
 import { envValidationSchema } from './config/env.validation';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { OrderModule } from './order/order.module';
 import { RedisModule } from './redis/redis.module';
 import { UserModule } from './user/user.module';
@@ -40,6 +41,7 @@ import { VoucherModule } from './voucher/voucher.module';
     VoucherModule,
     OrderModule,
     HealthModule,
+    MetricsModule,
   ],
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },

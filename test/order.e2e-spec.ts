@@ -210,6 +210,34 @@ describe('voucher-order (e2e)', () => {
     });
   });
 
+  describe('GET /metrics', () => {
+    const countOf = (text: string, outcome: string) =>
+      Number(
+        new RegExp(`^seckill_orders_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(
+          text,
+        )?.[1] ?? 0,
+      );
+
+    it('counts seckill requests by outcome, in Prometheus text format', async () => {
+      const before = (await t.api.get('/metrics').expect(200)).text;
+      const [first, second] = await signInShoppers(t, 2);
+      const voucherId = await createSeckillVoucher(t.api, { stock: 1 });
+      await order(voucherId, first.token).expect(201);
+      await order(voucherId, second.token).expect(409);
+      await order(voucherId, first.token).expect(409);
+
+      const res = await t.api
+        .get('/metrics')
+        .expect(200)
+        .expect('content-type', /text\/plain/);
+
+      expect(countOf(res.text, 'created') - countOf(before, 'created')).toBe(1);
+      expect(countOf(res.text, 'STOCK_EXHAUSTED') - countOf(before, 'STOCK_EXHAUSTED')).toBe(2);
+      expect(res.text).toContain('seckill_order_duration_seconds_bucket');
+      expect(res.text).toContain('process_resident_memory_bytes');
+    });
+  });
+
   describe('the UNIQUE (user_id, voucher_id) key', () => {
     it('alone keeps one order per user when concurrent transactions bypass the lock', async () => {
       // Without the per-user lock, REPEATABLE READ lets several transactions pass the

@@ -1,7 +1,8 @@
-import { Controller, Get, Param, Post } from '@nestjs/common';
+import { Controller, Get, Param, Post, UseInterceptors } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ListResult } from '../common/envelope';
 import { ParseBigIdPipe, ParseIdPipe } from '../common/parse-id.pipe';
+import { SeckillMetricsInterceptor } from '../metrics/seckill-metrics.interceptor';
 import { CurrentShopper } from '../user/auth.decorators';
 import { Shopper } from '../user/shopper';
 import { OrderService } from './order.service';
@@ -14,6 +15,7 @@ export class OrderController {
   constructor(private readonly orders: OrderService) {}
 
   @Post('seckill/:id')
+  @UseInterceptors(SeckillMetricsInterceptor)
   @ApiOperation({ summary: 'Seckill: order one unit of the voucher; data is the order id' })
   placeSeckillOrder(
     @CurrentShopper() shopper: Shopper,

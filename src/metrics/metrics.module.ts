@@ -1,0 +1,27 @@
+import { Global, Module } from '@nestjs/common';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { METRICS_REGISTRY } from './metrics.constants';
+import { MetricsController } from './metrics.controller';
+import { SeckillMetrics } from './seckill.metrics';
+import { SeckillMetricsInterceptor } from './seckill-metrics.interceptor';
+
+@Global()
+@Module({
+  controllers: [MetricsController],
+  providers: [
+    {
+      // One registry per application (not prom-client's global), so several apps
+      // in one process (the e2e tests) do not collide.
+      provide: METRICS_REGISTRY,
+      useFactory: () => {
+        const registry = new Registry();
+        collectDefaultMetrics({ register: registry });
+        return registry;
+      },
+    },
+    SeckillMetrics,
+    SeckillMetricsInterceptor,
+  ],
+  exports: [SeckillMetrics, SeckillMetricsInterceptor],
+})
+export class MetricsModule {}
