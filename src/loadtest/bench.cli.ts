@@ -122,8 +122,15 @@ async function main(): Promise<number> {
   const { loadtestContextOf } = await import('./loadtest.context');
   const { describeMachine } = await import('./machine');
   const { renderHtmlReport } = await import('./html.report');
-  const { benchHeader, brokenChecks, chartedCases, formatBenchTable, formatTargets } =
-    await import('./bench.report');
+  const {
+    benchHeader,
+    brokenChecks,
+    chartedCases,
+    formatBenchTable,
+    formatTargets,
+    leanCases,
+    leanRun,
+  } = await import('./bench.report');
 
   log(`emptying database ${env.DB_NAME} and Redis ${env.REDIS_URL}`);
   await resetStores(env);
@@ -183,8 +190,8 @@ async function main(): Promise<number> {
         rounds: settings.rounds,
         targets,
         passed: warmUp.invariantsHold && cases.every((c) => c.invariantsHold),
-        cases,
-        warmUp,
+        cases: leanCases(cases),
+        warmUp: leanRun(warmUp),
       };
       const html = renderHtmlReport(
         'Seckill bench',

@@ -1,11 +1,8 @@
 import Table from 'cli-table3';
-import { statsRows } from './console.report';
+import { PLAIN_TABLE, statsRows } from './console.report';
 import { BenchCase, BenchRun, BenchTarget } from './bench.suite';
 import { ChartedRun } from './html.report';
 import { MachineInfo } from './machine';
-
-/** No colours: the table is read in terminals, CI logs and the README alike. */
-const PLAIN = { head: [], border: [] };
 
 export function formatBenchTable(cases: readonly BenchCase[]): string {
   const table = new Table({
@@ -21,7 +18,7 @@ export function formatBenchTable(cases: readonly BenchCase[]): string {
       'vs baseline',
       'invariants',
     ],
-    style: PLAIN,
+    style: PLAIN_TABLE,
   });
   for (const c of cases) {
     table.push([
@@ -41,7 +38,7 @@ export function formatBenchTable(cases: readonly BenchCase[]): string {
 }
 
 export function formatTargets(targets: readonly BenchTarget[]): string {
-  const table = new Table({ head: ['target', 'wanted', 'measured', ''], style: PLAIN });
+  const table = new Table({ head: ['target', 'wanted', 'measured', ''], style: PLAIN_TABLE });
   for (const t of targets) table.push([t.name, t.target, t.measured, t.met ? 'met' : 'MISSED']);
   return table.toString();
 }
@@ -104,4 +101,24 @@ export function brokenChecks(runs: readonly (BenchRun & { name: string })[]): st
           `${run.name} round ${run.round}: ${check.description}: ${check.detail} (ids: ${check.offendingIds.join(', ')})`,
       ),
   );
+}
+
+/** A run without its chart series (histogram, throughput), unless it is the one charted. */
+export function leanRun(run: BenchRun, keepCharts = false): unknown {
+  if (keepCharts) return run;
+  const figures: Partial<BenchRun['stats']> = { ...run.stats };
+  delete figures.histogram;
+  delete figures.throughput;
+  return { ...run, stats: figures };
+}
+
+/**
+ * The JSON keeps every run's figures but the chart series of the median run
+ * only, which keeps a committed reference file readable in a diff.
+ */
+export function leanCases(cases: readonly BenchCase[]): unknown[] {
+  return cases.map((c) => {
+    const median = medianRun(c);
+    return { ...c, runs: c.runs.map((run) => leanRun(run, run === median)) };
+  });
 }

@@ -3,6 +3,9 @@ import { FlashSaleResult } from './flash-sale';
 import { RunStats } from './run-summary';
 import { Verdict } from './sale.verifier';
 
+/** No colours: tables are read in terminals, CI logs and READMEs alike. */
+export const PLAIN_TABLE = { head: [], border: [] };
+
 /** A check's offending ids are listed up to this many; the JSON report has them all. */
 const SHOWN_IDS = 20;
 
@@ -41,7 +44,7 @@ export function saleRows(sale: FlashSaleResult): [string, string][] {
 }
 
 export function formatKeyValues(rows: [string, string][]): string {
-  const table = new Table();
+  const table = new Table({ style: PLAIN_TABLE });
   table.push(...rows.map(([key, value]) => ({ [key]: value })));
   return table.toString();
 }
@@ -50,6 +53,7 @@ export function formatVerdict(verdict: Verdict): string {
   const table = new Table({
     head: ['invariant', 'verdict', 'detail'],
     wordWrap: true,
+    style: PLAIN_TABLE,
     colWidths: [44, 9, 70],
   });
   for (const check of verdict.checks) {

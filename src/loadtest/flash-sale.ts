@@ -48,7 +48,10 @@ async function call(
 ): Promise<{ status: number; body: ReturnType<typeof parseEnvelope> }> {
   const target = new URL(path, url);
   assertLoopback(target);
-  const response = await fetch(target, init);
+  const response = await fetch(target, init).catch((error: Error) => {
+    const cause = (error.cause as { code?: string } | undefined)?.code ?? error.message;
+    throw new Error(`cannot reach ${target.origin} (${cause}): is the service running there?`);
+  });
   return { status: response.status, body: parseEnvelope(await response.text()) };
 }
 
