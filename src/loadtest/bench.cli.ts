@@ -81,6 +81,18 @@ function benchEnv(settings: BenchSettings): NodeJS.ProcessEnv {
   };
 }
 
+/** Which MySQL and Redis served the run, as they say themselves. */
+async function storeVersions(context: {
+  dataSource: { query: (sql: string) => Promise<unknown> };
+  redis: { info: (section: string) => Promise<string> };
+}): Promise<{ mysql: string; redis: string }> {
+  const [row] = (await context.dataSource.query('SELECT VERSION() AS version')) as {
+    version: string;
+  }[];
+  const redisVersion = /redis_version:(\S+)/.exec(await context.redis.info('server'))?.[1];
+  return { mysql: row.version, redis: redisVersion ?? 'unknown' };
+}
+
 /** Fresh data: the bench's own database and Redis db, emptied. */
 async function resetStores(env: NodeJS.ProcessEnv): Promise<void> {
   const { value } = envValidationSchema.validate(
@@ -156,6 +168,7 @@ async function main(): Promise<number> {
     );
     const app = await openAppContext();
     try {
+      const stores = await storeVersions(loadtestContextOf(app));
       const { warmUp, cases } = await runBenchSuite(
         loadtestContextOf(app),
         url,
@@ -174,7 +187,9 @@ async function main(): Promise<number> {
         kind: TOOL,
         createdAt,
         machine,
+        stores,
         loadAverageBefore: loadAverage,
+        loadAverageAfter: loadavg().map((load) => Number(load.toFixed(2))),
         service: {
           bundle: settings.main ?? 'tsc -p tsconfig.build.json (what nest build compiles)',
           nodeOptions: settings.serviceNodeOptions ?? '',
