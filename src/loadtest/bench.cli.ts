@@ -4,9 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { envValidationSchema } from '../config/env.validation';
-import { intFlag, logPhase, runCli, UsageError } from './cli';
+import { intFlag, logPhase, parseFlags, runCli, UsageError } from './cli';
 import { DEFAULT_REPORT_DIR, reportBaseName, writeReportFiles } from './report.files';
 import type { ProductionBundle } from './service.process';
 
@@ -32,16 +31,14 @@ interface BenchSettings {
 }
 
 function readSettings(): BenchSettings {
-  const { values } = parseArgs({
-    options: {
-      port: { type: 'string' },
-      'db-name': { type: 'string' },
-      'redis-db': { type: 'string' },
-      out: { type: 'string' },
-      main: { type: 'string' },
-      'service-node-options': { type: 'string' },
-      rounds: { type: 'string' },
-    },
+  const values = parseFlags({
+    port: { type: 'string' },
+    'db-name': { type: 'string' },
+    'redis-db': { type: 'string' },
+    out: { type: 'string' },
+    main: { type: 'string' },
+    'service-node-options': { type: 'string' },
+    rounds: { type: 'string' },
   });
   const settings = {
     port: intFlag('port', values.port, DEFAULTS.port, 1024),

@@ -1,4 +1,5 @@
 import { SingleBar } from 'cli-progress';
+import { parseArgs, ParseArgsConfig } from 'node:util';
 
 export function intFlag(
   name: string,
@@ -19,6 +20,26 @@ export function intFlag(
 
 /** Bad flags: print the usage, exit 2. */
 export class UsageError extends Error {}
+
+/** `--help` was asked for: print the usage, exit 0. */
+class HelpRequested extends Error {}
+
+type StringFlags = Record<string, { type: 'string' }>;
+
+/** node's parseArgs with string flags, `--help`, and unknown flags as usage errors. */
+export function parseFlags<T extends StringFlags>(options: T): Partial<Record<keyof T, string>> {
+  const config: ParseArgsConfig = {
+    options: { ...options, help: { type: 'boolean', short: 'h' } },
+  };
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    values = parseArgs(config).values as Record<string, string | boolean | undefined>;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) throw new HelpRequested();
+  return values as Partial<Record<keyof T, string>>;
+}
 
 export function logPhase(tool: string): (phase: string) => void {
   return (phase) => console.error(`[${tool} ${new Date().toISOString().slice(11, 19)}] ${phase}`);
@@ -53,6 +74,10 @@ export function runCli(tool: string, usage: string, main: () => Promise<number>)
   main().then(
     (code) => process.exit(code),
     (error: unknown) => {
+      if (error instanceof HelpRequested) {
+        console.log(usage);
+        process.exit(0);
+      }
       if (error instanceof UsageError) {
         console.error(`${tool}: ${error.message}\n${usage}`);
         process.exit(2);

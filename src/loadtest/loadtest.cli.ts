@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util';
 import { localServiceUrl, openAppContext } from './app-context';
-import { intFlag, logPhase, progressBar, runCli } from './cli';
+import { intFlag, logPhase, parseFlags, progressBar, runCli } from './cli';
 import { formatSale, saleRows } from './console.report';
 import { FlashSaleResult, runFlashSale } from './flash-sale';
 import { renderHtmlReport } from './html.report';
@@ -27,21 +26,14 @@ export interface LoadtestReport {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      users: { type: 'string' },
-      stock: { type: 'string' },
-      repeat: { type: 'string' },
-      concurrency: { type: 'string' },
-      url: { type: 'string' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const values = parseFlags({
+    users: { type: 'string' },
+    stock: { type: 'string' },
+    repeat: { type: 'string' },
+    concurrency: { type: 'string' },
+    url: { type: 'string' },
+    out: { type: 'string' },
   });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
   const users = intFlag('users', values.users, undefined, 1);
   const stock = intFlag('stock', values.stock, undefined, 0);
   const repeat = intFlag('repeat', values.repeat, 1, 1);

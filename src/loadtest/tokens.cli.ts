@@ -1,9 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { authConfig, AuthConfig } from '../config/configuration';
 import { openAppContext } from './app-context';
-import { intFlag, logPhase, runCli } from './cli';
+import { intFlag, logPhase, parseFlags, runCli } from './cli';
 import { loadtestContextOf } from './loadtest.context';
 import { prepareShoppers, ShopperSession } from './shoppers';
 
@@ -22,9 +21,7 @@ export function toCsv(sessions: readonly ShopperSession[]): string {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: { count: { type: 'string' }, out: { type: 'string' } },
-  });
+  const values = parseFlags({ count: { type: 'string' }, out: { type: 'string' } });
   const count = intFlag('count', values.count, undefined, 1);
   const out = resolve(values.out ?? DEFAULT_OUT);
   const app = await openAppContext();
