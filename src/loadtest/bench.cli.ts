@@ -125,7 +125,8 @@ async function main(): Promise<number> {
   const log = logPhase(TOOL);
 
   // Loaded only now, with the bench's env in place.
-  const { buildProductionBundle, ServiceProcess, memoryOf } = await import('./service.process');
+  const { buildProductionBundle, ServiceProcess, memoryOf, startProdNodeFlags } =
+    await import('./service.process');
   const { runBenchSuite, evaluateTargets } = await import('./bench.suite');
   const { openAppContext } = await import('./app-context');
   const { loadtestContextOf } = await import('./loadtest.context');
@@ -154,11 +155,15 @@ async function main(): Promise<number> {
   const baseName = reportBaseName(TOOL);
   const url = `http://127.0.0.1:${settings.port}`;
   try {
-    log(`starting ${bundle.mainPath} on ${url} (NODE_ENV=production, LOG_LEVEL=warn)`);
+    log(
+      `starting ${['node', ...startProdNodeFlags(), bundle.mainPath].join(' ')} on ${url} (NODE_ENV=production, LOG_LEVEL=warn)`,
+    );
     const serviceEnv = { ...process.env, ...env };
     if (settings.serviceNodeOptions) serviceEnv.NODE_OPTIONS = settings.serviceNodeOptions;
+    const nodeFlags = startProdNodeFlags();
     const service = await ServiceProcess.start(
       bundle.mainPath,
+      nodeFlags,
       serviceEnv,
       url,
       join(settings.out, `${baseName}.service.log`),
@@ -189,6 +194,8 @@ async function main(): Promise<number> {
         loadAverageAfter: loadavg().map((load) => Number(load.toFixed(2))),
         service: {
           bundle: settings.main ?? 'tsc -p tsconfig.build.json (what nest build compiles)',
+          startedAs: 'node [the flags of npm run start:prod] main.js',
+          nodeFlags: nodeFlags.join(' '),
           nodeOptions: settings.serviceNodeOptions ?? '',
           env: {
             NODE_ENV: env.NODE_ENV,

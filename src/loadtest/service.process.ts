@@ -53,6 +53,19 @@ export async function buildProductionBundle(): Promise<ProductionBundle> {
   }
 }
 
+/**
+ * The node flags `npm run start:prod` starts the service with (e.g. a heap
+ * limit), so that the bench measures the process production runs.
+ */
+export function startProdNodeFlags(): string[] {
+  const manifest = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+  };
+  const command = manifest.scripts?.['start:prod'] ?? '';
+  const flags = /^node\s+((?:--\S+\s+)*)/.exec(command)?.[1] ?? '';
+  return flags.split(/\s+/).filter(Boolean);
+}
+
 /** Resident set size of a process from /proc, in KiB: VmRSS now, VmHWM its peak so far. */
 export function memoryOf(pid: number): { rssKiB: number; peakKiB: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -106,12 +119,13 @@ export class ServiceProcess {
 
   static async start(
     mainPath: string,
+    nodeFlags: readonly string[],
     env: NodeJS.ProcessEnv,
     url: string,
     logPath: string,
   ): Promise<ServiceProcess> {
     const log = openSync(logPath, 'w');
-    const child = spawn(process.execPath, [mainPath], {
+    const child = spawn(process.execPath, [...nodeFlags, mainPath], {
       env,
       stdio: ['ignore', log, log],
     });
