@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
-import { SeckillVoucher } from '../voucher/seckill-voucher.entity';
+import { DataSource } from 'typeorm';
 import { VoucherOrder } from './voucher-order.entity';
 
 export type SeckillOrderOutcome = 'created' | 'already-purchased' | 'sold-out';
@@ -12,52 +11,26 @@ export interface NewSeckillOrder {
   voucherId: number;
 }
 
-function isDuplicateKey(error: unknown): boolean {
-  return (
-    error instanceof QueryFailedError &&
-    (error.driverError as { code?: string } | undefined)?.code === 'ER_DUP_ENTRY'
-  );
-}
-
 /** tb_voucher_order, and the stock of tb_seckill_voucher that orders consume. */
 @Injectable()
 export class OrderRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
-   * One transaction: refuse a second order of this user, take one unit of stock,
-   * insert the order. Resolves only after COMMIT; an outcome other than
-   * 'created' has rolled back and changed nothing.
+   * One transaction: refuse a second order of this user, take one unit of stock
+   * (`stock > 0`, so of N concurrent updates only `stock` can match), insert the
+   * order, whose UNIQUE (user_id, voucher_id) key catches what the check cannot
+   * see under REPEATABLE READ: a concurrent, not yet committed order of the same
+   * user. It runs as the procedure in sql/V2__seckill_place_order.sql, so the
+   * stock row is locked for microseconds, not for three network round trips.
+   * Resolves only after COMMIT; an outcome other than 'created' changed nothing.
    */
   async createWithStockDeduction(order: NewSeckillOrder): Promise<SeckillOrderOutcome> {
-    try {
-      return await this.dataSource.transaction(async (manager) => {
-        if (await this.hasOrder(manager, order.userId, order.voucherId)) {
-          return rollback('already-purchased');
-        }
-        // `stock > 0` makes the row lock decide: of N concurrent updates only
-        // `stock` can match, the rest see zero rows and sell nothing.
-        const { affected } = await manager
-          .createQueryBuilder()
-          .update(SeckillVoucher)
-          .set({ stock: () => 'stock - 1' })
-          .where('voucher_id = :voucherId AND stock > 0', { voucherId: order.voucherId })
-          .execute();
-        if (!affected) return rollback('sold-out');
-        // The UNIQUE (user_id, voucher_id) key catches what the check above cannot
-        // see: a concurrent, not yet committed order of the same user.
-        await manager.insert(VoucherOrder, {
-          id: order.orderId,
-          userId: order.userId,
-          voucherId: order.voucherId,
-        });
-        return 'created' as const;
-      });
-    } catch (error) {
-      if (error instanceof Rollback) return error.outcome;
-      if (isDuplicateKey(error)) return 'already-purchased';
-      throw error;
-    }
+    const [rows] = await this.dataSource.query<[{ outcome: SeckillOrderOutcome }[], unknown]>(
+      'CALL seckill_place_order(?, ?, ?)',
+      [order.orderId, order.userId, order.voucherId],
+    );
+    return rows[0].outcome;
   }
 
   findByUser(userId: number): Promise<VoucherOrder[]> {
@@ -72,19 +45,4 @@ export class OrderRepository {
       .findOneBy({ id: orderId, userId });
     return order ?? undefined;
   }
-
-  private hasOrder(manager: EntityManager, userId: number, voucherId: number): Promise<boolean> {
-    return manager.getRepository(VoucherOrder).existsBy({ userId, voucherId });
-  }
-}
-
-/** Thrown inside the transaction callback to roll back with an expected outcome. */
-class Rollback extends Error {
-  constructor(readonly outcome: SeckillOrderOutcome) {
-    super(outcome);
-  }
-}
-
-function rollback(outcome: SeckillOrderOutcome): never {
-  throw new Rollback(outcome);
 }
