@@ -12,15 +12,18 @@ export interface FailureEnvelope {
   errorMsg: string;
 }
 
-/** Returned by a controller to answer a list: the envelope then carries `total`. */
-export class ListResult<T> {
-  constructor(
-    readonly items: T[],
-    readonly total: number = items.length,
-  ) {}
+/*
+ * Controllers wrap their answer themselves rather than through a global
+ * interceptor: a Nest interceptor costs every request an rxjs pipeline and two
+ * AsyncResource bindings, about a tenth of the CPU of the cheapest routes.
+ */
+
+/** `{ success: true, data }`. */
+export function ok<T>(data: T): SuccessEnvelope<T> {
+  return { success: true, data };
 }
 
-export function toSuccessEnvelope(value: unknown): SuccessEnvelope<unknown> {
-  if (value instanceof ListResult) return { success: true, data: value.items, total: value.total };
-  return { success: true, data: value ?? null };
+/** `{ success: true, data: items, total }`. */
+export function okList<T>(items: T[], total: number = items.length): SuccessEnvelope<T[]> {
+  return { success: true, data: items, total };
 }

@@ -2,6 +2,7 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { DependencyUnavailableError, Dependency } from '../common/domain-error';
+import { ok, SuccessEnvelope } from '../common/envelope';
 import { databaseConfig, DatabaseConfig } from '../config/configuration';
 import { Public } from '../user/auth.decorators';
 import { RedisHealthIndicator } from './redis.health';
@@ -21,7 +22,7 @@ export class HealthController {
   @Public()
   @Get()
   @ApiOperation({ summary: '200 when MySQL and Redis answer; 503 naming the ones that do not' })
-  async check(): Promise<Record<Dependency, 'up'>> {
+  async check(): Promise<SuccessEnvelope<Record<Dependency, 'up'>>> {
     await this.health
       .check([
         () => this.mysql.pingCheck('mysql', { timeout: this.config.timeoutMs }),
@@ -31,6 +32,6 @@ export class HealthController {
         const down = DEPENDENCIES.filter((name) => name in (error.response?.error ?? {}));
         throw new DependencyUnavailableError(down.length ? down : DEPENDENCIES, error);
       });
-    return { mysql: 'up', redis: 'up' };
+    return ok({ mysql: 'up', redis: 'up' });
   }
 }

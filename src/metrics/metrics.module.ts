@@ -3,7 +3,6 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { METRICS_REGISTRY } from './metrics.constants';
 import { MetricsController } from './metrics.controller';
 import { SeckillMetrics } from './seckill.metrics';
-import { SeckillMetricsInterceptor } from './seckill-metrics.interceptor';
 
 @Global()
 @Module({
@@ -20,8 +19,7 @@ import { SeckillMetricsInterceptor } from './seckill-metrics.interceptor';
       },
     },
     SeckillMetrics,
-    SeckillMetricsInterceptor,
   ],
-  exports: [SeckillMetrics, SeckillMetricsInterceptor],
+  exports: [SeckillMetrics],
 })
 export class MetricsModule {}

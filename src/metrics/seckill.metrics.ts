@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Histogram, Registry } from 'prom-client';
+import { DomainError } from '../common/domain-error';
 import { METRICS_REGISTRY } from './metrics.constants';
 
 /** How a sale goes, for admins and load testers: outcomes and latency of seckill orders. */
@@ -23,8 +24,18 @@ export class SeckillMetrics {
     });
   }
 
-  record(outcome: string, seconds: number): void {
-    this.outcomes.inc({ outcome });
-    this.latency.observe(seconds);
+  /** Runs one seckill attempt, counting it as `created` or by the error code it ends with. */
+  async track<T>(attempt: () => Promise<T>): Promise<T> {
+    const stopTimer = this.latency.startTimer();
+    try {
+      const result = await attempt();
+      this.outcomes.inc({ outcome: 'created' });
+      return result;
+    } catch (error) {
+      this.outcomes.inc({ outcome: error instanceof DomainError ? error.code : 'INTERNAL_ERROR' });
+      throw error;
+    } finally {
+      stopTimer();
+    }
   }
 }

@@ -1,8 +1,7 @@
-import { Controller, Get, Param, Post, UseInterceptors } from '@nestjs/common';
+import { Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ListResult } from '../common/envelope';
+import { ok, okList, SuccessEnvelope } from '../common/envelope';
 import { ParseBigIdPipe, ParseIdPipe } from '../common/parse-id.pipe';
-import { SeckillMetricsInterceptor } from '../metrics/seckill-metrics.interceptor';
 import { CurrentShopper } from '../user/auth.decorators';
 import { Shopper } from '../user/shopper';
 import { OrderService } from './order.service';
@@ -15,20 +14,19 @@ export class OrderController {
   constructor(private readonly orders: OrderService) {}
 
   @Post('seckill/:id')
-  @UseInterceptors(SeckillMetricsInterceptor)
   @ApiOperation({ summary: 'Seckill: order one unit of the voucher; data is the order id' })
-  placeSeckillOrder(
+  async placeSeckillOrder(
     @CurrentShopper() shopper: Shopper,
     @Param('id', ParseIdPipe) voucherId: number,
-  ): Promise<string> {
-    return this.orders.placeSeckillOrder(shopper.id, voucherId);
+  ): Promise<SuccessEnvelope<string>> {
+    return ok(await this.orders.placeSeckillOrder(shopper.id, voucherId));
   }
 
   @Get()
   @ApiOperation({ summary: "The caller's orders, newest first" })
-  async listMine(@CurrentShopper() shopper: Shopper): Promise<ListResult<OrderResponse>> {
+  async listMine(@CurrentShopper() shopper: Shopper): Promise<SuccessEnvelope<OrderResponse[]>> {
     const orders = await this.orders.listOrders(shopper.id);
-    return new ListResult(orders.map(toOrderResponse));
+    return okList(orders.map(toOrderResponse));
   }
 
   @Get(':orderId')
@@ -36,7 +34,7 @@ export class OrderController {
   async getMine(
     @CurrentShopper() shopper: Shopper,
     @Param('orderId', ParseBigIdPipe) orderId: string,
-  ): Promise<OrderResponse> {
-    return toOrderResponse(await this.orders.getOrder(shopper.id, orderId));
+  ): Promise<SuccessEnvelope<OrderResponse>> {
+    return ok(toOrderResponse(await this.orders.getOrder(shopper.id, orderId)));
   }
 }

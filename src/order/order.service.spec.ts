@@ -1,3 +1,5 @@
+import { Registry } from 'prom-client';
+import { SeckillMetrics } from '../metrics/seckill.metrics';
 import { DependencyUnavailableError } from '../common/domain-error';
 import { SeckillConfig } from '../config/configuration';
 import { HeldLock } from '../lock/held-lock';
@@ -63,9 +65,11 @@ describe(OrderService.name, () => {
   let locks: jest.Mocked<Pick<LockService, 'tryLock'>>;
   let orderIds: jest.Mocked<Pick<OrderIdGenerator, 'next'>>;
   let lock: jest.Mocked<Pick<HeldLock, 'release'>>;
+  let registry: Registry;
   let sut: OrderService;
 
   beforeEach(() => {
+    registry = new Registry();
     vouchers = {
       getSeckillOffer: jest.fn().mockResolvedValue(openOffer()),
       recordSoldOut: jest.fn(),
@@ -85,8 +89,25 @@ describe(OrderService.name, () => {
       orders as unknown as OrderRepository,
       locks as unknown as LockService,
       orderIds as unknown as OrderIdGenerator,
+      new SeckillMetrics(registry),
       config,
     );
+  });
+
+  const outcomeCount = async (outcome: string) =>
+    (await registry.getSingleMetric('seckill_orders_total')!.get()).values.find(
+      (value) => value.labels.outcome === outcome,
+    )?.value ?? 0;
+
+  it('counts each attempt by its outcome', async () => {
+    await sut.placeSeckillOrder(USER_ID, VOUCHER_ID);
+    locks.tryLock.mockResolvedValueOnce(undefined);
+    await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(
+      DuplicateOrderError,
+    );
+
+    expect(await outcomeCount('created')).toBe(1);
+    expect(await outcomeCount('DUPLICATE_ORDER')).toBe(1);
   });
 
   describe('placeSeckillOrder', () => {

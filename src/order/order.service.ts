@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { seckillConfig, SeckillConfig } from '../config/configuration';
 import { LockService } from '../lock/lock.service';
+import { SeckillMetrics } from '../metrics/seckill.metrics';
 import { RedisKeys } from '../redis/redis-keys';
 import { assertSeckillOpen } from '../voucher/seckill-rules';
 import { StockExhaustedError } from '../voucher/voucher.errors';
@@ -17,11 +18,16 @@ export class OrderService {
     private readonly orders: OrderRepository,
     private readonly locks: LockService,
     private readonly orderIds: OrderIdGenerator,
+    private readonly metrics: SeckillMetrics,
     @Inject(seckillConfig.KEY) private readonly config: SeckillConfig,
   ) {}
 
   /** The seckill. Resolves with the new order id once the order is committed. */
-  async placeSeckillOrder(userId: number, voucherId: number): Promise<string> {
+  placeSeckillOrder(userId: number, voucherId: number): Promise<string> {
+    return this.metrics.track(() => this.seckill(userId, voucherId));
+  }
+
+  private async seckill(userId: number, voucherId: number): Promise<string> {
     // 1. Turn away what needs no lock: unknown voucher, outside the window, sold out.
     const offer = await this.vouchers.getSeckillOffer(voucherId);
     assertSeckillOpen(offer, new Date());

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ok, SuccessEnvelope } from '../common/envelope';
 import { appConfig, AppConfig } from '../config/configuration';
 import { CurrentShopper, Public } from './auth.decorators';
 import { LoginDto } from './dto/login.dto';
@@ -21,23 +22,23 @@ export class UserController {
   @ApiOperation({
     summary: 'Send a login code (valid 2 minutes); returned in data outside production',
   })
-  async sendCode(@Body() body: SendCodeDto): Promise<string | null> {
+  async sendCode(@Body() body: SendCodeDto): Promise<SuccessEnvelope<string | null>> {
     const code = await this.users.sendLoginCode(body.phone);
     // There is no SMS gateway: outside production the code is handed back so one can log in.
-    return this.config.isProduction ? null : code;
+    return ok(this.config.isProduction ? null : code);
   }
 
   @Public()
   @Post('login')
   @HttpCode(200)
   @ApiOperation({ summary: 'Log in (registering on first login); data is the token' })
-  login(@Body() body: LoginDto): Promise<string> {
-    return this.users.login(body.phone, body.code);
+  async login(@Body() body: LoginDto): Promise<SuccessEnvelope<string>> {
+    return ok(await this.users.login(body.phone, body.code));
   }
 
   @Get('me')
   @ApiHeader({ name: 'authorization', description: 'token or Bearer token' })
-  me(@CurrentShopper() shopper: Shopper): Shopper {
-    return { id: shopper.id, nickName: shopper.nickName, icon: shopper.icon };
+  me(@CurrentShopper() shopper: Shopper): SuccessEnvelope<Shopper> {
+    return ok({ id: shopper.id, nickName: shopper.nickName, icon: shopper.icon });
   }
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ListResult } from '../common/envelope';
+import { ok, okList, SuccessEnvelope } from '../common/envelope';
 import { ParseIdPipe } from '../common/parse-id.pipe';
 import { AdminOnly, Public } from '../user/auth.decorators';
 import { CreateSeckillVoucherDto } from './dto/create-seckill-voucher.dto';
@@ -16,16 +16,18 @@ export class VoucherController {
   @Post('seckill')
   @ApiHeader({ name: 'x-admin-token', required: true })
   @ApiOperation({ summary: 'Create a seckill voucher (admin); data is its id' })
-  createSeckill(@Body() body: CreateSeckillVoucherDto): Promise<number> {
-    return this.vouchers.createSeckillVoucher(body);
+  async createSeckill(@Body() body: CreateSeckillVoucherDto): Promise<SuccessEnvelope<number>> {
+    return ok(await this.vouchers.createSeckillVoucher(body));
   }
 
   @AdminOnly()
   @Get('seckill/:id')
   @ApiHeader({ name: 'x-admin-token', required: true })
   @ApiOperation({ summary: 'One seckill voucher with its stock left (admin)' })
-  async getSeckill(@Param('id', ParseIdPipe) id: number): Promise<VoucherResponse> {
-    return toVoucherResponse(await this.vouchers.getSeckillVoucher(id));
+  async getSeckill(
+    @Param('id', ParseIdPipe) id: number,
+  ): Promise<SuccessEnvelope<VoucherResponse>> {
+    return ok(toVoucherResponse(await this.vouchers.getSeckillVoucher(id)));
   }
 
   @Public()
@@ -33,8 +35,8 @@ export class VoucherController {
   @ApiOperation({ summary: "A shop's vouchers; seckill ones carry stock and window" })
   async listByShop(
     @Param('shopId', ParseIdPipe) shopId: number,
-  ): Promise<ListResult<VoucherResponse>> {
+  ): Promise<SuccessEnvelope<VoucherResponse[]>> {
     const vouchers = await this.vouchers.listShopVouchers(shopId);
-    return new ListResult(vouchers.map(toVoucherResponse));
+    return okList(vouchers.map(toVoucherResponse));
   }
 }
