@@ -14,6 +14,15 @@ import { RedisModule } from './redis/redis.module';
 import { UserModule } from './user/user.module';
 import { VoucherModule } from './voucher/voucher.module';
 
+function canLoad(moduleName: string): boolean {
+  try {
+    require.resolve(moduleName);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 @Module({
   imports: [
     ConfigModule.forRoot({
@@ -28,6 +37,10 @@ import { VoucherModule } from './voucher/voucher.module';
       useFactory: (config: AppConfig) => ({
         pinoHttp: {
           level: config.logLevel,
+          // Readable lines for a developer at a terminal; JSON everywhere else.
+          ...(config.nodeEnv === 'development' && process.stdout.isTTY && canLoad('pino-pretty')
+            ? { transport: { target: 'pino-pretty', options: { singleLine: true } } }
+            : {}),
           redact: ['req.headers.authorization', 'req.headers["x-admin-token"]'],
           customLogLevel: (_req, res, error) =>
             error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
