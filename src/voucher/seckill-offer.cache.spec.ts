@@ -144,6 +144,21 @@ describe(SeckillOfferCache.name, () => {
     });
   });
 
+  it('holds at most maxEntries vouchers, forgetting the one loaded longest ago', async () => {
+    const bounded = new SeckillOfferCache(TTL_MS, () => now, 2);
+    const load = jest.fn((id: number) => Promise.resolve(offer({ voucherId: id })));
+
+    await bounded.get(1, load);
+    await bounded.get(2, load);
+    await bounded.get(3, load);
+    await bounded.get(2, load);
+    await bounded.get(3, load);
+    expect(load).toHaveBeenCalledTimes(3);
+
+    await bounded.get(1, load);
+    expect(load).toHaveBeenCalledTimes(4);
+  });
+
   describe('recordSoldOut', () => {
     it('sets the cached stock to 0', async () => {
       const load = loadReturning(offer({ stock: 5 }));

@@ -21,6 +21,8 @@ export class SeckillOfferCache {
   constructor(
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
+    /** Ids that were asked for, found or not: bounded, or random ids would fill the heap. */
+    private readonly maxEntries = 10_000,
   ) {}
 
   async get(
@@ -36,14 +38,22 @@ export class SeckillOfferCache {
       pending = load(voucherId)
         .then((loaded) => {
           const offer = loaded && Object.freeze({ ...loaded });
-          if (this.ttlMs > 0)
-            this.entries.set(voucherId, { offer, expiresAt: this.now() + this.ttlMs });
+          if (this.ttlMs > 0) this.remember(voucherId, offer);
           return offer;
         })
         .finally(() => this.loading.delete(voucherId));
       this.loading.set(voucherId, pending);
     }
     return pending;
+  }
+
+  private remember(voucherId: number, offer: Readonly<SeckillOffer> | undefined): void {
+    // Re-inserted at the end, so the first key is the one loaded longest ago.
+    this.entries.delete(voucherId);
+    this.entries.set(voucherId, { offer, expiresAt: this.now() + this.ttlMs });
+    if (this.entries.size > this.maxEntries) {
+      this.entries.delete(this.entries.keys().next().value!);
+    }
   }
 
   /** The database refused a unit: nothing is left, whatever the hint said. */
