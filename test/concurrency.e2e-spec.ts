@@ -1,5 +1,12 @@
 import { RedisKeys } from '../src/redis/redis-keys';
-import { createSeckillVoucher, signInShoppers, startTestApp, TestApp } from './support/test-app';
+import {
+  createSeckillVoucher,
+  ordersOf,
+  signInShoppers,
+  startTestApp,
+  stockOf,
+  TestApp,
+} from './support/test-app';
 
 /**
  * Concurrency proven by concurrency: every request is in flight at once against
@@ -18,17 +25,10 @@ describe('seckill under concurrency (e2e)', () => {
   const order = (voucherId: number, token: string) =>
     t.api.post(`/voucher-order/seckill/${voucherId}`).set('authorization', token);
 
-  const readBack = async (voucherId: number) => {
-    const [{ stock }] = await t.db.query(
-      'SELECT stock FROM tb_seckill_voucher WHERE voucher_id = ?',
-      [voucherId],
-    );
-    const orders = await t.db.query<{ id: string; user_id: string }[]>(
-      'SELECT CAST(id AS CHAR) AS id, user_id FROM tb_voucher_order WHERE voucher_id = ?',
-      [voucherId],
-    );
-    return { stock: Number(stock), orders };
-  };
+  const readBack = async (voucherId: number) => ({
+    stock: await stockOf(t, voucherId),
+    orders: await ordersOf(t, voucherId),
+  });
 
   const tally = (responses: { status: number; body: { code?: string } }[]) => {
     const counts: Record<string, number> = {};

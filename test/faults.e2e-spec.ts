@@ -13,6 +13,7 @@ import {
   loginShopper,
   seckillVoucherBody,
   startTestApp,
+  stockOf as readStock,
   TestApp,
   uniquePhone,
 } from './support/test-app';
@@ -90,13 +91,7 @@ describe('dependency outages while running', () => {
     return res.body.data.id as number;
   }
 
-  async function stockOf(voucherId: number): Promise<number> {
-    const rows: { stock: number }[] = await t.db.query(
-      'SELECT stock FROM tb_seckill_voucher WHERE voucher_id = ?',
-      [voucherId],
-    );
-    return rows[0].stock;
-  }
+  const stockOf = (voucherId: number) => readStock(t, voucherId);
 
   async function ordersOf(userId: number, voucherId: number): Promise<number> {
     const rows: { n: string | number }[] = await t.db.query(

@@ -4,8 +4,10 @@ import { RedisKeys } from '../src/redis/redis-keys';
 import {
   createSeckillVoucher,
   loginShopper,
+  ordersOf as readOrders,
   signInShoppers,
   startTestApp,
+  stockOf as readStock,
   TestApp,
 } from './support/test-app';
 
@@ -21,17 +23,8 @@ describe('voucher-order (e2e)', () => {
     await t.close();
   });
 
-  const stockOf = async (voucherId: number) =>
-    Number(
-      (
-        await t.db.query('SELECT stock FROM tb_seckill_voucher WHERE voucher_id = ?', [voucherId])
-      )[0].stock,
-    );
-  const ordersOf = (voucherId: number) =>
-    t.db.query<{ id: string; user_id: string }[]>(
-      'SELECT id, user_id FROM tb_voucher_order WHERE voucher_id = ?',
-      [voucherId],
-    );
+  const stockOf = (voucherId: number) => readStock(t, voucherId);
+  const ordersOf = (voucherId: number) => readOrders(t, voucherId);
 
   const order = (voucherId: number | string, token: string) =>
     t.api.post(`/voucher-order/seckill/${voucherId}`).set('authorization', token);

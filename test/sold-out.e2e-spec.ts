@@ -1,7 +1,13 @@
 import { LockService } from '../src/lock/lock.service';
 import { OrderRepository } from '../src/order/order.repository';
 import { VoucherRepository } from '../src/voucher/voucher.repository';
-import { createSeckillVoucher, signInShoppers, startTestApp, TestApp } from './support/test-app';
+import {
+  createSeckillVoucher,
+  signInShoppers,
+  startTestApp,
+  stockOf,
+  TestApp,
+} from './support/test-app';
 
 /**
  * Turning a crowd away from a sold-out voucher must cost no lock, no transaction
@@ -64,11 +70,7 @@ describe('a sold-out voucher across instances (e2e)', () => {
       expect(spies.offerLoads).not.toHaveBeenCalled();
     }
     // 100 refusals, at most two of which reached MySQL.
-    const [{ stock }] = await a.db.query<{ stock: number }[]>(
-      'SELECT stock FROM tb_seckill_voucher WHERE voucher_id = ?',
-      [voucherId],
-    );
-    expect(stock).toBe(0);
+    expect(await stockOf(a, voucherId)).toBe(0);
   });
 
   it('costs an instance that never saw the voucher one load, then nothing', async () => {

@@ -96,6 +96,26 @@ export async function loginShopper(api: TestAgent, phone = uniquePhone()): Promi
   return login.body.data as string;
 }
 
+/** The stock left of a seckill voucher, read straight from MySQL. */
+export async function stockOf(testApp: TestApp, voucherId: number): Promise<number> {
+  const [row] = await testApp.db.query<{ stock: number }[]>(
+    'SELECT stock FROM tb_seckill_voucher WHERE voucher_id = ?',
+    [voucherId],
+  );
+  return Number(row.stock);
+}
+
+/** The orders of a voucher, read straight from MySQL (ids as strings). */
+export function ordersOf(
+  testApp: TestApp,
+  voucherId: number,
+): Promise<{ id: string; user_id: string }[]> {
+  return testApp.db.query(
+    'SELECT CAST(id AS CHAR) AS id, CAST(user_id AS CHAR) AS user_id FROM tb_voucher_order WHERE voucher_id = ?',
+    [voucherId],
+  );
+}
+
 /** Many shoppers at once, through the same code path login uses after the code check. */
 export async function signInShoppers(
   testApp: TestApp,
