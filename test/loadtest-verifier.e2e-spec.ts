@@ -60,6 +60,21 @@ describe('sale verifier (the loadtest checks) on broken states', () => {
     await t.close();
   });
 
+  const insertOrder = (orderId: string, userId: number) =>
+    t.db.query('INSERT INTO tb_voucher_order (id, user_id, voucher_id) VALUES (?, ?, ?)', [
+      orderId,
+      userId,
+      facts.voucherId,
+    ]);
+
+  /** An order and its unit of stock, written straight into MySQL as no request did. */
+  const sellBehindTheServicesBack = async (orderId: string, userId: number) => {
+    await insertOrder(orderId, userId);
+    await t.db.query('UPDATE tb_seckill_voucher SET stock = stock - 1 WHERE voucher_id = ?', [
+      facts.voucherId,
+    ]);
+  };
+
   it('passes the intact sale (the control for every case below)', async () => {
     const verdict = await verify();
     expect(failedChecks(verdict)).toEqual([]);
@@ -72,14 +87,7 @@ describe('sale verifier (the loadtest checks) on broken states', () => {
     // The UNIQUE key forbids this state, so it is dropped for the test and put back after.
     await t.db.query('ALTER TABLE tb_voucher_order DROP INDEX uk_order_user_voucher');
     try {
-      await t.db.query('INSERT INTO tb_voucher_order (id, user_id, voucher_id) VALUES (?, ?, ?)', [
-        orderId,
-        victim.id,
-        facts.voucherId,
-      ]);
-      await t.db.query('UPDATE tb_seckill_voucher SET stock = stock - 1 WHERE voucher_id = ?', [
-        facts.voucherId,
-      ]);
+      await sellBehindTheServicesBack(orderId, victim.id);
       const verdict = await verify();
       expect(verdict.passed).toBe(false);
       expect(offendersOf(verdict, 'onePerShopper')).toEqual([String(victim.id)]);
@@ -131,11 +139,7 @@ describe('sale verifier (the loadtest checks) on broken states', () => {
         'acknowledgedPersisted',
       ]);
     } finally {
-      await t.db.query('INSERT INTO tb_voucher_order (id, user_id, voucher_id) VALUES (?, ?, ?)', [
-        lost.orderId,
-        lost.userId,
-        facts.voucherId,
-      ]);
+      await insertOrder(lost.orderId, lost.userId);
     }
   });
 
@@ -152,14 +156,7 @@ describe('sale verifier (the loadtest checks) on broken states', () => {
 
   it('reports an order nobody was told about, naming the order', async () => {
     const orderId = nextForgedOrderId();
-    await t.db.query('INSERT INTO tb_voucher_order (id, user_id, voucher_id) VALUES (?, ?, ?)', [
-      orderId,
-      outsider.id,
-      facts.voucherId,
-    ]);
-    await t.db.query('UPDATE tb_seckill_voucher SET stock = stock - 1 WHERE voucher_id = ?', [
-      facts.voucherId,
-    ]);
+    await sellBehindTheServicesBack(orderId, outsider.id);
     try {
       const verdict = await verify();
       expect(offendersOf(verdict, 'nothingUnacknowledged')).toEqual([orderId]);

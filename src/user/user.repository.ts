@@ -7,19 +7,16 @@ import { User } from './user.entity';
 export class UserRepository {
   constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
 
-  /** First login creates the user; INSERT IGNORE makes two racing first logins safe. */
+  /** First login creates the user. */
   async findOrCreateByPhone(phone: string, nickName: string): Promise<User> {
-    await this.users
-      .createQueryBuilder()
-      .insert()
-      .orIgnore()
-      .values({ phone, nickName, icon: '' })
-      .updateEntity(false)
-      .execute();
-    return this.users.findOneByOrFail({ phone });
+    const [user] = await this.findOrCreateManyByPhone([{ phone, nickName }]);
+    return user;
   }
 
-  /** Many users at once (load tests); returns them in the order of `phones`. */
+  /**
+   * Many users at once (load tests); returns them in the order of `entries`.
+   * INSERT IGNORE makes two racing first logins of one phone safe.
+   */
   async findOrCreateManyByPhone(
     entries: readonly { phone: string; nickName: string }[],
   ): Promise<User[]> {
