@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { dependencyBehind } from './dependency-failure';
-import { DependencyUnavailableError, DomainError } from './domain-error';
+import { DependencyUnavailableError, DomainError, RetryLaterError } from './domain-error';
 import { FailureEnvelope } from './envelope';
 import { ERROR_TABLE, ErrorCode } from './error-codes';
 
@@ -36,6 +36,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const failure = this.toFailure(exception, request);
     const body: FailureEnvelope = { success: false, code: failure.code, errorMsg: failure.message };
+    if (exception instanceof RetryLaterError) {
+      void reply.header('retry-after', String(exception.retryAfterSeconds));
+    }
     void reply.status(ERROR_TABLE[failure.code].status).send(body);
   }
 

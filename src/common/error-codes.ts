@@ -7,6 +7,7 @@ export const ERROR_TABLE = {
   VALIDATION_FAILED: { status: 400, message: 'validation failed' },
   UNAUTHORIZED: { status: 401, message: 'please log in' },
   INVALID_CODE: { status: 401, message: 'invalid or expired verification code' },
+  SESSION_REVOKED: { status: 401, message: 'this session ended: you logged in elsewhere' },
   FORBIDDEN: { status: 403, message: 'admin only' },
   NOT_FOUND: { status: 404, message: 'no such route' },
   VOUCHER_NOT_FOUND: { status: 404, message: 'voucher not found' },
@@ -18,7 +19,12 @@ export const ERROR_TABLE = {
   ALREADY_PURCHASED: { status: 409, message: 'user has already purchased this voucher' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'request body must be application/json' },
+  TOO_MANY_ATTEMPTS: { status: 429, message: 'too many wrong codes for this phone, try later' },
+  TOO_MANY_REQUESTS: { status: 429, message: 'too many code requests for this phone, try later' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'a dependency is unavailable' },
+  // TEMPORARY (wt-users): the lock layer of wt-locks brings its own wait-timeout code.
+  LOCK_WAIT_TIMEOUT: { status: 503, message: 'busy, try again' },
+  CODE_NOT_SENT: { status: 503, message: 'the login code could not be sent, try again' },
   INTERNAL_ERROR: { status: 500, message: 'internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

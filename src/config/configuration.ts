@@ -6,6 +6,7 @@ import { ConfigType, registerAs } from '@nestjs/config';
  */
 const env = (name: string): string => process.env[name] as string;
 const int = (name: string): number => Number(process.env[name]);
+const optional = (name: string): string | undefined => process.env[name] || undefined;
 
 export const appConfig = registerAs('app', () => ({
   nodeEnv: env('NODE_ENV'),
@@ -34,6 +35,17 @@ export const redisConfig = registerAs('redis', () => ({
 export const authConfig = registerAs('auth', () => ({
   tokenTtlSeconds: int('TOKEN_TTL_SECONDS'),
   loginCodeTtlSeconds: int('LOGIN_CODE_TTL_SECONDS'),
+  loginMaxFailures: int('LOGIN_MAX_FAILURES'),
+  loginFailureWindowSeconds: int('LOGIN_FAILURE_WINDOW_SECONDS'),
+  loginCodeCooldownSeconds: int('LOGIN_CODE_COOLDOWN_SECONDS'),
+  loginCodesPerDay: int('LOGIN_CODES_PER_DAY'),
+  /** Where login codes are POSTed; undefined outside production means "answer them in the response". */
+  smsWebhookUrl: optional('SMS_WEBHOOK_URL'),
+  smsWebhookToken: optional('SMS_WEBHOOK_TOKEN'),
+  smsWebhookTimeoutMs: int('DEPENDENCY_TIMEOUT_MS'),
+  singleSession: env('SINGLE_SESSION') === 'true',
+  loginLockLeaseMs: int('LOGIN_LOCK_LEASE_MS'),
+  loginLockWaitMs: int('LOGIN_LOCK_WAIT_MS'),
 }));
 
 export const seckillConfig = registerAs('seckill', () => ({

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Redlock, { ExecutionError, ResourceLockedError } from 'redlock';
-import { DependencyUnavailableError } from '../common/domain-error';
+import { DependencyUnavailableError, DomainError } from '../common/domain-error';
 import { HeldLock } from './held-lock';
 import { REDLOCK } from './lock.constants';
 
@@ -28,7 +29,40 @@ export class LockService {
       throw new DependencyUnavailableError(['redis'], error);
     }
   }
+
+  // ---- TEMPORARY (wt-users): a minimal waiting lock until the real lock()/withLock() of
+  // ---- wt-locks lands on main; same contract. The lead drops this block at merge.
+  async lock(key: string, opts: { leaseMs: number; waitMs: number }): Promise<HeldLock> {
+    const deadline = Date.now() + opts.waitMs;
+    for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
+      const held = await this.tryLock(key, opts.leaseMs);
+      if (held) return held;
+      if (Date.now() >= deadline) throw new LockWaitTimeoutError();
+      await sleep(Math.min(delay / 2 + Math.random() * delay, Math.max(0, deadline - Date.now())));
+    }
+  }
+
+  async withLock<T>(
+    key: string,
+    opts: { leaseMs: number; waitMs?: number },
+    fn: () => Promise<T>,
+  ): Promise<T> {
+    const held = await this.lock(key, { leaseMs: opts.leaseMs, waitMs: opts.waitMs ?? 0 });
+    try {
+      return await fn();
+    } finally {
+      await held.release();
+    }
+  }
 }
+
+/** TEMPORARY (wt-users), see above. */
+export class LockWaitTimeoutError extends DomainError {
+  constructor() {
+    super('LOCK_WAIT_TIMEOUT');
+  }
+}
+// ---- end TEMPORARY
 
 async function isHeldByAnother(error: unknown): Promise<boolean> {
   if (!(error instanceof ExecutionError) || error.attempts.length === 0) return false;
