@@ -79,8 +79,9 @@ describe('user (e2e)', () => {
 
       expect(second).not.toBe(first);
       expect(await countUsers(phone)).toBe(1);
-      const me = async (token: string) =>
-        (await t.api.get('/user/me').set('authorization', token).expect(200)).body.data.id;
+      const me = async (token: string): Promise<number> =>
+        (await t.api.get('/user/me').set('authorization', token).expect(200)).body.data
+          .id as number;
       expect(await me(second)).toBe(await me(first));
     });
 
