@@ -123,6 +123,21 @@ describe('one active session per user: SINGLE_SESSION=true (e2e)', () => {
       const token = await waitingLogin;
       await me(token).expect(200);
     });
+
+    it('gives up after LOGIN_LOCK_WAIT_MS with 409 LOCK_WAIT_TIMEOUT, leaving the current session alone', async () => {
+      const phone = uniquePhone();
+      const current = await users.signIn(phone);
+      const release = await holdLoginLock(await userIdOf(current));
+      try {
+        const started = performance.now();
+        await expect(users.signIn(phone)).rejects.toMatchObject({ code: 'LOCK_WAIT_TIMEOUT' });
+        expect(performance.now() - started).toBeGreaterThanOrEqual(3_000 - 50);
+      } finally {
+        await release();
+      }
+
+      await me(current).expect(200);
+    });
   });
 
   describe('POST /user/logout', () => {

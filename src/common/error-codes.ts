@@ -16,14 +16,13 @@ export const ERROR_TABLE = {
   SECKILL_ENDED: { status: 409, message: 'seckill has ended' },
   STOCK_EXHAUSTED: { status: 409, message: 'insufficient stock' },
   DUPLICATE_ORDER: { status: 409, message: 'duplicate order not allowed' },
+  LOCK_WAIT_TIMEOUT: { status: 409, message: 'busy: another request holds it, try again' },
   ALREADY_PURCHASED: { status: 409, message: 'user has already purchased this voucher' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'request body must be application/json' },
   TOO_MANY_ATTEMPTS: { status: 429, message: 'too many wrong codes for this phone, try later' },
   TOO_MANY_REQUESTS: { status: 429, message: 'too many code requests for this phone, try later' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'a dependency is unavailable' },
-  // TEMPORARY (wt-users): the lock layer of wt-locks brings its own wait-timeout code.
-  LOCK_WAIT_TIMEOUT: { status: 503, message: 'busy, try again' },
   CODE_NOT_SENT: { status: 503, message: 'the login code could not be sent, try again' },
   INTERNAL_ERROR: { status: 500, message: 'internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redlock, { ExecutionError, ResourceLockedError } from 'redlock';
-import { DependencyUnavailableError, DomainError } from '../common/domain-error';
+import { DependencyUnavailableError } from '../common/domain-error';
+import { LockWaitTimeoutError } from './lock.errors';
 import { HeldLock } from './held-lock';
 import { REDLOCK } from './lock.constants';
 
@@ -37,7 +38,7 @@ export class LockService {
     for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
       const held = await this.tryLock(key, opts.leaseMs);
       if (held) return held;
-      if (Date.now() >= deadline) throw new LockWaitTimeoutError();
+      if (Date.now() >= deadline) throw new LockWaitTimeoutError(key, opts.waitMs);
       await sleep(Math.min(delay / 2 + Math.random() * delay, Math.max(0, deadline - Date.now())));
     }
   }
@@ -53,13 +54,6 @@ export class LockService {
     } finally {
       await held.release();
     }
-  }
-}
-
-/** TEMPORARY (wt-users), see above. */
-export class LockWaitTimeoutError extends DomainError {
-  constructor() {
-    super('LOCK_WAIT_TIMEOUT');
   }
 }
 // ---- end TEMPORARY
