@@ -31,14 +31,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger(AllExceptionsFilter.name);
 
   catch(exception: unknown, host: ArgumentsHost): void {
+    this.tellWhenToRetry(exception, host);
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const failure = this.toFailure(exception, request);
     const body: FailureEnvelope = { success: false, code: failure.code, errorMsg: failure.message };
-    if (exception instanceof RetryLaterError) {
-      void reply.header('retry-after', String(exception.retryAfterSeconds));
-    }
     void reply.status(ERROR_TABLE[failure.code].status).send(body);
   }
 
@@ -81,5 +79,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
       { err: error.cause, method: request.method, url: request.url },
       `answered 503: ${error.message}`,
     );
+  }
+
+  /** A failure that ends by itself (a login limit) says when: `Retry-After: <seconds>`. */
+  private tellWhenToRetry(exception: unknown, host: ArgumentsHost): void {
+    if (!(exception instanceof RetryLaterError)) return;
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    void reply.header('retry-after', String(exception.retryAfterSeconds));
   }
 }
