@@ -1,9 +1,10 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { dependencyBehind } from './dependency-failure';
-import { DependencyUnavailableError, DomainError, RetryLaterError } from './domain-error';
+import { DependencyUnavailableError, DomainError } from './domain-error';
 import { FailureEnvelope } from './envelope';
 import { ERROR_TABLE, ErrorCode } from './error-codes';
+import { RetryLaterError } from './retry-later.error';
 
 /** Framework 4xx errors (routing, body parsing by fastify) and the code they answer with. */
 const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {

@@ -15,16 +15,6 @@ export class DomainError extends Error {
   }
 }
 
-/** An expected failure that ends by itself: the filter sends `Retry-After: retryAfterSeconds`. */
-export class RetryLaterError extends DomainError {
-  constructor(
-    code: ErrorCode,
-    readonly retryAfterSeconds: number,
-  ) {
-    super(code);
-  }
-}
-
 export class ValidationFailedError extends DomainError {
   constructor(detail: string) {
     super('VALIDATION_FAILED', detail);

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { DependencyUnavailableError, RetryLaterError } from '../common/domain-error';
+import { DependencyUnavailableError } from '../common/domain-error';
+import { RetryLaterError } from '../common/retry-later.error';
 import { authConfig, AuthConfig } from '../config/configuration';
 import { REDIS } from '../redis/redis.constants';
 import { RedisKeys } from '../redis/redis-keys';

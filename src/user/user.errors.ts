@@ -1,4 +1,5 @@
-import { DomainError, RetryLaterError } from '../common/domain-error';
+import { DomainError } from '../common/domain-error';
+import { RetryLaterError } from '../common/retry-later.error';
 
 export class UnauthorizedError extends DomainError {
   constructor() {
