@@ -21,7 +21,7 @@ export class UserController {
   @HttpCode(200)
   @ApiOperation({
     summary:
-      'Send a login code (valid 2 minutes; once a minute, 10 a day per phone); returned in data outside production',
+      'Send a login code (valid 2 minutes; limited per phone: a cooldown and a daily count); returned in data outside production',
   })
   async sendCode(@Body() body: SendCodeDto): Promise<SuccessEnvelope<string | null>> {
     const code = await this.users.sendLoginCode(body.phone);
