@@ -35,7 +35,13 @@ export async function connectLockMasters(
 ): Promise<LockMasters> {
   if (config.urls.length === 0) return { clients: [shared], owned: false };
   const clients = config.urls.map((url) => {
-    const client = createRedisClient({ url, timeoutMs: config.timeoutMs });
+    // No auto-pipelining: behind a hung master's stuck batch a command would wait one
+    // more command timeout, and a lock attempt (acquire, then undo) must fit in one
+    // DEPENDENCY_TIMEOUT_MS. A request sends one script per master, nothing to batch.
+    const client = createRedisClient(
+      { url, timeoutMs: config.timeoutMs },
+      { autoPipelining: false },
+    );
     // Outages surface as votes against; the listener keeps ioredis from printing every reconnect.
     client.on('error', () => undefined);
     return client;

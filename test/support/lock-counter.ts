@@ -38,10 +38,10 @@ export async function runCounterWorkers(options: {
       );
       children.push(child);
       let stderr = '';
-      child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       ready.push(
         new Promise((resolveReady, reject) => {
-          child.stdout!.on('data', (chunk: Buffer) => {
+          child.stdout.on('data', (chunk: Buffer) => {
             if (chunk.toString().includes('ready')) resolveReady();
           });
           child.once('exit', () => reject(new Error(`worker exited before ready: ${stderr}`)));
