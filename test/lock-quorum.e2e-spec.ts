@@ -200,4 +200,31 @@ describe('locks on a quorum of three masters (e2e)', () => {
       }
     });
   });
+
+  it('starts with a master down, and takes it back into the quorum when it comes up', async () => {
+    await masters[0].kill();
+    const second = await startTestApp();
+    try {
+      const secondLocks = second.app.get(LockService);
+      const key = freshKey();
+      const held = await secondLocks.tryLock(key, LEASE);
+      expect(held).toBeDefined();
+      expect(await locks.tryLock(key, LEASE)).toBeUndefined(); // one quorum for both instances
+      await held!.release();
+
+      await masters[0].restart();
+      const started = performance.now();
+      for (;;) {
+        const probe = freshKey();
+        const probeHeld = await secondLocks.tryLock(probe, LEASE);
+        const onFirst = await raws[0].exists(probe);
+        await probeHeld?.release();
+        if (onFirst === 1) break;
+        if (performance.now() - started > RECOVERY_MS) throw new Error('master 0 not back');
+        await sleep(100);
+      }
+    } finally {
+      await second.close();
+    }
+  });
 });
