@@ -33,6 +33,19 @@ describe('locks on a quorum of three masters (e2e)', () => {
 
   const freshKey = () => `lock:test:${randomUUID()}`;
   const onMasters = (key: string) => Promise.all(raws.map((raw) => raw.exists(key)));
+  /**
+   * redlock answers once a majority has voted; the last master's write lands a moment
+   * later. Polls until `key` exists exactly on the masters `expected` names (or 1 s).
+   */
+  async function settledOnMasters(key: string, expected: number[]): Promise<number[]> {
+    const deadline = performance.now() + 1000;
+    let seen = await onMasters(key);
+    while (JSON.stringify(seen) !== JSON.stringify(expected) && performance.now() < deadline) {
+      await sleep(10);
+      seen = await onMasters(key);
+    }
+    return seen;
+  }
   const order = (voucherId: number, token: string) =>
     t.api.post(`/voucher-order/seckill/${voucherId}`).set('authorization', token).timeout(5000);
 
@@ -67,10 +80,10 @@ describe('locks on a quorum of three masters (e2e)', () => {
     const key = freshKey();
     const held = await locks.tryLock(key, LEASE);
 
-    expect(await onMasters(key)).toEqual([1, 1, 1]);
+    expect(await settledOnMasters(key, [1, 1, 1])).toEqual([1, 1, 1]);
     expect(await t.redis.exists(key)).toBe(0);
     await held!.release();
-    expect(await onMasters(key)).toEqual([0, 0, 0]);
+    expect(await settledOnMasters(key, [0, 0, 0])).toEqual([0, 0, 0]);
   });
 
   it('is refused when someone else holds the key on two masters', async () => {
@@ -80,7 +93,7 @@ describe('locks on a quorum of three masters (e2e)', () => {
 
     expect(await locks.tryLock(key, LEASE)).toBeUndefined();
     // Nothing of ours is left behind on the master that had granted it.
-    expect(await onMasters(key)).toEqual([1, 0, 1]);
+    expect(await settledOnMasters(key, [1, 0, 1])).toEqual([1, 0, 1]);
   });
 
   it('is granted when someone else holds the key on one master only, and leaves that key alone', async () => {
@@ -92,7 +105,7 @@ describe('locks on a quorum of three masters (e2e)', () => {
     expect(held).toBeDefined();
     await held!.release();
     expect(await raws[1].get(key)).toBe('someone-else');
-    expect(await onMasters(key)).toEqual([0, 1, 0]);
+    expect(await settledOnMasters(key, [0, 1, 0])).toEqual([0, 1, 0]);
   });
 
   it('gives a hot user exactly one order (100 concurrent requests)', async () => {
@@ -111,7 +124,7 @@ describe('locks on a quorum of three masters (e2e)', () => {
     }
     expect(await ordersOf(t, voucherId)).toHaveLength(1);
     expect(await stockOf(t, voucherId)).toBe(9);
-    expect(await onMasters(RedisKeys.orderLock(shopper.id))).toEqual([0, 0, 0]);
+    expect(await settledOnMasters(RedisKeys.orderLock(shopper.id), [0, 0, 0])).toEqual([0, 0, 0]);
   });
 
   describe('outages', () => {
@@ -170,7 +183,8 @@ describe('locks on a quorum of three masters (e2e)', () => {
       for (;;) {
         const key = freshKey();
         const held = await locks.tryLock(key, LEASE).catch(() => undefined);
-        const everywhere = held && (await onMasters(key)).every((exists) => exists === 1);
+        const everywhere =
+          held && (await settledOnMasters(key, [1, 1, 1])).every((exists) => exists === 1);
         await held?.release();
         if (everywhere) break;
         if (performance.now() - started > RECOVERY_MS) throw new Error('locks did not recover');
@@ -217,6 +231,7 @@ describe('locks on a quorum of three masters (e2e)', () => {
       for (;;) {
         const probe = freshKey();
         const probeHeld = await secondLocks.tryLock(probe, LEASE);
+        await sleep(20); // the third vote may land just after the majority's answer
         const onFirst = await raws[0].exists(probe);
         await probeHeld?.release();
         if (onFirst === 1) break;
