@@ -177,7 +177,11 @@ describe('locks (e2e, a private redis-server as the lock master)', () => {
       );
       while ((await raw.exists(key)) === 0) await sleep(5);
 
+      const contendedBefore = await metric(/^lock_attempts_total\{outcome="contended"\} (\d+)/m);
       outsider = await locks.tryLock(key, { leaseMs: 5_000 });
+      expect(await metric(/^lock_attempts_total\{outcome="contended"\} (\d+)/m)).toBe(
+        contendedBefore + 1,
+      );
       release();
       await holding;
 
@@ -190,6 +194,8 @@ describe('locks (e2e, a private redis-server as the lock master)', () => {
     it('gives up within waitMs plus a small margin', async () => {
       const key = freshKey();
       const holder = await locks.tryLock(key, { leaseMs: 5_000 });
+      const timedOutBefore = await metric(/^lock_attempts_total\{outcome="wait_timeout"\} (\d+)/m);
+      const timedBefore = await metric(/^lock_acquire_duration_seconds_count (\d+)/m);
       const started = performance.now();
 
       const error = await locks
@@ -200,6 +206,10 @@ describe('locks (e2e, a private redis-server as the lock master)', () => {
       expect(error).toBeInstanceOf(LockWaitTimeoutError);
       expect(elapsed).toBeGreaterThanOrEqual(500);
       expect(elapsed).toBeLessThan(500 + MARGIN_MS);
+      expect(await metric(/^lock_attempts_total\{outcome="wait_timeout"\} (\d+)/m)).toBe(
+        timedOutBefore + 1,
+      );
+      expect(await metric(/^lock_acquire_duration_seconds_count (\d+)/m)).toBe(timedBefore + 1);
       await holder!.release();
     });
 
