@@ -15,6 +15,7 @@ export const ERROR_TABLE = {
   SECKILL_ENDED: { status: 409, message: 'seckill has ended' },
   STOCK_EXHAUSTED: { status: 409, message: 'insufficient stock' },
   DUPLICATE_ORDER: { status: 409, message: 'duplicate order not allowed' },
+  LOCK_WAIT_TIMEOUT: { status: 409, message: 'busy: another request holds it, try again' },
   ALREADY_PURCHASED: { status: 409, message: 'user has already purchased this voucher' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'request body must be application/json' },
