@@ -403,4 +403,12 @@ describe('missing dependency or bad setting at start', () => {
     expectOneLineExit(run, /^seckill: cannot start: Config validation error: .*"PORT"/);
     expect(run.elapsedMs).toBeLessThan(START_FAILURE_MS);
   });
+
+  it('exits 1 with one line naming a bad lock master URL', async () => {
+    const run = await start({ REDIS_LOCK_URLS: `${redis!.url},http://127.0.0.1:6379` });
+    expectOneLineExit(
+      run,
+      /^seckill: cannot start: Config validation error: .*REDIS_LOCK_URLS.*http:\/\/127\.0\.0\.1:6379/,
+    );
+  });
 });

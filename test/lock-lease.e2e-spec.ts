@@ -1,5 +1,13 @@
 import { RedisKeys } from '../src/redis/redis-keys';
-import { createSeckillVoucher, signInShoppers, startTestApp, TestApp } from './support/test-app';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  createSeckillVoucher,
+  ordersOf,
+  signInShoppers,
+  startTestApp,
+  stockOf,
+  TestApp,
+} from './support/test-app';
 
 const LEASE_MS = 1000;
 
@@ -49,6 +57,58 @@ describe('the order lock lease (e2e)', () => {
       await blocker.commitTransaction();
       const res = await response;
       expect(res.status).toBe(201);
+      expect(await t.redis.exists(lockKey)).toBe(0);
+    } finally {
+      if (blocker.isTransactionActive) await blocker.rollbackTransaction();
+      await blocker.release();
+    }
+  });
+
+  it('loses the lock mid-order without a second order: the UNIQUE key is the fence', async () => {
+    const [shopper] = await signInShoppers(t, 1);
+    const voucherId = await createSeckillVoucher(t.api, { stock: 5 });
+    const lockKey = RedisKeys.orderLock(shopper.id);
+    const lost = async () => {
+      const res = await t.api.get('/metrics').expect(200);
+      return Number(/^lock_lost_total (\d+)/m.exec(res.text)?.[1] ?? 0);
+    };
+    const lostBefore = await lost();
+    const order = () =>
+      t.api
+        .post(`/voucher-order/seckill/${voucherId}`)
+        .set('authorization', shopper.token)
+        .then((res) => res);
+    const untilLocked = async () => {
+      while ((await t.redis.exists(lockKey)) === 0) await sleep(10);
+    };
+
+    const blocker = t.db.createQueryRunner();
+    await blocker.connect();
+    await blocker.startTransaction();
+    await blocker.query('SELECT stock FROM tb_seckill_voucher WHERE voucher_id = ? FOR UPDATE', [
+      voucherId,
+    ]);
+    try {
+      // The first request holds the lock and waits inside its transaction.
+      const first = order();
+      await untilLocked();
+      // Its lock vanishes (as when the lease runs out during a Redis outage), and a
+      // second request of the same user takes it and enters the transaction too.
+      await t.redis.del(lockKey);
+      const second = order();
+      await untilLocked();
+      // The first holder's watchdog finds another value in the key: lost, and counted.
+      await sleep(LEASE_MS);
+      expect(await lost()).toBe(lostBefore + 1);
+
+      await blocker.commitTransaction();
+      const answers = await Promise.all([first, second]);
+
+      expect(answers.map((res) => res.status).sort()).toEqual([201, 409]);
+      expect(answers.find((res) => res.status === 409)?.body.code).toBe('ALREADY_PURCHASED');
+      expect(await ordersOf(t, voucherId)).toHaveLength(1);
+      expect(await stockOf(t, voucherId)).toBe(4);
+      // The holder that lost the lock did not delete the other's key; the other released it.
       expect(await t.redis.exists(lockKey)).toBe(0);
     } finally {
       if (blocker.isTransactionActive) await blocker.rollbackTransaction();

@@ -1,4 +1,5 @@
 import { ConfigType, registerAs } from '@nestjs/config';
+import { splitUrlList } from './env.validation';
 
 /**
  * Typed configuration, one namespace per concern. Values are already validated
@@ -32,6 +33,12 @@ export const redisConfig = registerAs('redis', () => ({
   timeoutMs: int('DEPENDENCY_TIMEOUT_MS'),
 }));
 
+export const lockConfig = registerAs('lock', () => ({
+  /** Independent masters of the locks; empty: the locks live on REDIS_URL. */
+  urls: splitUrlList(env('REDIS_LOCK_URLS')),
+  timeoutMs: int('DEPENDENCY_TIMEOUT_MS'),
+}));
+
 export const authConfig = registerAs('auth', () => ({
   tokenTtlSeconds: int('TOKEN_TTL_SECONDS'),
   loginCodeTtlSeconds: int('LOGIN_CODE_TTL_SECONDS'),
@@ -56,7 +63,15 @@ export const seckillConfig = registerAs('seckill', () => ({
 export type AppConfig = ConfigType<typeof appConfig>;
 export type DatabaseConfig = ConfigType<typeof databaseConfig>;
 export type RedisConfig = ConfigType<typeof redisConfig>;
+export type LockConfig = ConfigType<typeof lockConfig>;
 export type AuthConfig = ConfigType<typeof authConfig>;
 export type SeckillConfig = ConfigType<typeof seckillConfig>;
 
-export const allConfigs = [appConfig, databaseConfig, redisConfig, authConfig, seckillConfig];
+export const allConfigs = [
+  appConfig,
+  databaseConfig,
+  redisConfig,
+  lockConfig,
+  authConfig,
+  seckillConfig,
+];

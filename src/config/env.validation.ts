@@ -1,5 +1,19 @@
 import * as Joi from 'joi';
 
+/** `a, b,,c` -> ['a', 'b', 'c']. */
+export function splitUrlList(value: string): string[] {
+  return value
+    .split(',')
+    .map((url) => url.trim())
+    .filter((url) => url.length > 0);
+}
+
+function isRedisUrl(value: string): boolean {
+  return !Joi.string()
+    .uri({ scheme: ['redis', 'rediss'] })
+    .validate(value).error;
+}
+
 export const DEFAULT_ADMIN_TOKEN = 'dev-admin-token-change-me';
 
 /**
@@ -27,6 +41,25 @@ export const envValidationSchema = Joi.object({
   REDIS_URL: Joi.string()
     .uri({ scheme: ['redis', 'rediss'] })
     .default('redis://127.0.0.1:6379/0'),
+
+  /**
+   * Independent Redis masters that hold the locks (comma-separated); a lock is held when a
+   * majority granted it. Empty: the locks live on REDIS_URL.
+   */
+  REDIS_LOCK_URLS: Joi.string()
+    .allow('')
+    .default('')
+    .custom((value: string, helpers) => {
+      const urls = splitUrlList(value);
+      for (const url of urls) {
+        if (!isRedisUrl(url))
+          return helpers.message({ custom: `"REDIS_LOCK_URLS" holds a bad URL: ${url}` });
+      }
+      if (new Set(urls).size !== urls.length) {
+        return helpers.message({ custom: '"REDIS_LOCK_URLS" names a master twice' });
+      }
+      return value;
+    }),
 
   /** How long a call to MySQL or Redis may take before the request answers 503. */
   DEPENDENCY_TIMEOUT_MS: Joi.number().integer().min(50).max(30_000).default(1000),

@@ -10,13 +10,22 @@ import { DEFAULT_REPORT_DIR, reportBaseName, writeReportFiles } from './report.f
 import type { ProductionBundle } from './service.process';
 
 const TOOL = 'bench';
-const DEFAULTS = { port: 18095, dbName: 'seckill_bench', redisDb: 3, rounds: 3 } as const;
+const DEFAULTS = {
+  port: 18095,
+  dbName: 'seckill_bench',
+  redisDb: 3,
+  rounds: 3,
+  lockMasters: 3,
+} as const;
 const USAGE = `usage: npm run bench -- [--port ${DEFAULTS.port}] [--db-name ${DEFAULTS.dbName}] [--redis-db ${DEFAULTS.redisDb}] [--out ${DEFAULT_REPORT_DIR}/] [--rounds ${DEFAULTS.rounds}]
                           [--main path/to/main.js] [--service-node-options "--max-old-space-size=96"]
+                          [--lock-masters ${DEFAULTS.lockMasters}]
 Builds the production bundle into a temporary directory, starts it on 127.0.0.1:PORT with
 LOG_LEVEL=warn against its own database (dropped first; its name must contain "bench") and its
 own Redis db (flushed first; never 0), runs a warm-up and then every case ROUNDS times, each between two baselines, and prints and writes
-the medians.
+the medians. Then it starts LOCK_MASTERS throw-away redis-server processes, restarts the
+service with REDIS_LOCK_URLS naming them, and runs the cases that take the lock again
+(--lock-masters 0 skips that part).
 --main benches an existing build instead (to compare a change); --service-node-options is
 NODE_OPTIONS for the service alone. Exits 1 when a case breaks an invariant.`;
 
@@ -26,6 +35,7 @@ interface BenchSettings {
   redisDb: number;
   out: string;
   rounds: number;
+  lockMasters: number;
   main?: string;
   serviceNodeOptions?: string;
 }
@@ -39,6 +49,7 @@ function readSettings(): BenchSettings {
     main: { type: 'string' },
     'service-node-options': { type: 'string' },
     rounds: { type: 'string' },
+    'lock-masters': { type: 'string' },
   });
   const settings = {
     port: intFlag('port', values.port, DEFAULTS.port, 1024),
@@ -46,6 +57,7 @@ function readSettings(): BenchSettings {
     redisDb: intFlag('redis-db', values['redis-db'], DEFAULTS.redisDb, 1),
     out: values.out ?? DEFAULT_REPORT_DIR,
     rounds: intFlag('rounds', values.rounds, DEFAULTS.rounds, 1),
+    lockMasters: intFlag('lock-masters', values['lock-masters'], DEFAULTS.lockMasters, 0),
     main: values.main && resolve(values.main),
     serviceNodeOptions: values['service-node-options'],
   };
@@ -130,7 +142,8 @@ async function main(): Promise<number> {
   // Loaded only now, with the bench's env in place.
   const { buildProductionBundle, ServiceProcess, memoryOf, startProdNodeFlags } =
     await import('./service.process');
-  const { runBenchSuite, evaluateTargets } = await import('./bench.suite');
+  const { runBenchSuite, evaluateTargets, QUORUM_SUITE } = await import('./bench.suite');
+  const { RedisMasters } = await import('./redis-masters');
   const { openAppContext } = await import('./app-context');
   const { loadtestContextOf } = await import('./loadtest.context');
   const { describeMachine } = await import('./machine');
@@ -182,6 +195,47 @@ async function main(): Promise<number> {
         log,
       );
       const peakRssMiB = Number((memoryOf(service.pid).peakKiB / 1024).toFixed(2));
+      await service.stop();
+
+      // The same build again, the locks on a quorum of independent masters.
+      let quorum:
+        { masters: string[]; redis: string; peakRssMiB: number; warmUp: typeof warmUp } | undefined;
+      if (settings.lockMasters > 0) {
+        log(`starting ${settings.lockMasters} redis-server processes as lock masters`);
+        const masters = await RedisMasters.start(settings.lockMasters);
+        try {
+          const lockUrls = masters.urls.join(',');
+          log(`restarting the service with REDIS_LOCK_URLS=${lockUrls}`);
+          const quorumService = await ServiceProcess.start(
+            bundle.mainPath,
+            nodeFlags,
+            { ...serviceEnv, REDIS_LOCK_URLS: lockUrls },
+            url,
+            join(settings.out, `${baseName}.service-quorum.log`),
+          );
+          try {
+            const run = await runBenchSuite(
+              loadtestContextOf(app),
+              url,
+              quorumService.pid,
+              settings.rounds,
+              log,
+              QUORUM_SUITE,
+            );
+            cases.push(...run.cases);
+            quorum = {
+              masters: masters.urls,
+              redis: await masters.version(),
+              peakRssMiB: Number((memoryOf(quorumService.pid).peakKiB / 1024).toFixed(2)),
+              warmUp: run.warmUp,
+            };
+          } finally {
+            await quorumService.stop();
+          }
+        } finally {
+          masters.stop();
+        }
+      }
       const targets = evaluateTargets(cases, warmUp, peakRssMiB);
       console.log(formatBenchTable(cases));
       console.log(formatTargets(targets));
@@ -211,9 +265,19 @@ async function main(): Promise<number> {
         },
         rounds: settings.rounds,
         targets,
-        passed: warmUp.invariantsHold && cases.every((c) => c.invariantsHold),
+        passed:
+          warmUp.invariantsHold &&
+          (quorum?.warmUp.invariantsHold ?? true) &&
+          cases.every((c) => c.invariantsHold),
         cases: leanCases(cases),
         warmUp: leanRun(warmUp),
+        quorum: quorum && {
+          env: { REDIS_LOCK_URLS: quorum.masters.join(',') },
+          lockMasters: quorum.masters.length,
+          redis: quorum.redis,
+          peakRssMiB: quorum.peakRssMiB,
+          warmUp: leanRun(quorum.warmUp),
+        },
       };
       const html = renderHtmlReport(
         'Seckill bench',
@@ -224,6 +288,7 @@ async function main(): Promise<number> {
       console.log(`reports: ${files.join('  ')}`);
       const runs = [
         { ...warmUp, name: 'warmUp' },
+        ...(quorum ? [{ ...quorum.warmUp, name: 'quorumWarmUp' }] : []),
         ...cases.flatMap((c) => c.runs.map((run) => ({ ...run, name: c.name }))),
       ];
       for (const line of brokenChecks(runs)) console.error(`${TOOL}: ${line}`);

@@ -17,7 +17,15 @@ export const BENCH_TARGETS = {
   peakRssMiB: 250,
 } as const;
 
-export type BenchCaseName = 'warmUp' | 'baseline' | 'flashCrowd' | 'hotUser' | 'soldOut';
+export type BenchCaseName =
+  | 'warmUp'
+  | 'baseline'
+  | 'flashCrowd'
+  | 'hotUser'
+  | 'soldOut'
+  | 'quorumBaseline'
+  | 'quorumFlashCrowd'
+  | 'quorumHotUser';
 
 /** One run of one case. */
 export interface BenchRun {
@@ -161,14 +169,44 @@ const CASES: readonly CaseDefinition[] = [
   },
 ];
 
+/** A service configuration to bench: a warm-up, the baseline, and the cases between baselines. */
+export interface BenchSuite {
+  warmUp: CaseDefinition;
+  baseline: CaseDefinition;
+  cases: readonly CaseDefinition[];
+}
+
+/** The service as configured by default: the locks on REDIS_URL. */
+export const SINGLE_REDIS_SUITE: BenchSuite = { warmUp: WARM_UP, baseline: BASELINE, cases: CASES };
+
+/**
+ * The same service with REDIS_LOCK_URLS naming three local masters: the cases that
+ * take the per-user lock, so the cost of the quorum shows beside the single-Redis figures.
+ */
+export const QUORUM_SUITE: BenchSuite = {
+  warmUp: WARM_UP,
+  baseline: { ...BASELINE, name: 'quorumBaseline' },
+  cases: [
+    {
+      name: 'quorumFlashCrowd',
+      description: `flashCrowd with REDIS_LOCK_URLS of 3 local masters`,
+      run: sale(CROWD, 1_000, 1),
+    },
+    {
+      name: 'quorumHotUser',
+      description: `hotUser with REDIS_LOCK_URLS of 3 local masters`,
+      run: sale(1, 100, BENCH_CONNECTIONS),
+    },
+  ],
+};
+
 /**
  * One round: every case between two baselines, so that each ratio compares
  * figures taken seconds apart (B F B S B H B).
  */
-export const BENCH_ROUND: readonly CaseDefinition[] = CASES.flatMap((definition) => [
-  BASELINE,
-  definition,
-]).concat(BASELINE);
+function roundOf(suite: BenchSuite): readonly CaseDefinition[] {
+  return suite.cases.flatMap((definition) => [suite.baseline, definition]).concat(suite.baseline);
+}
 
 const round2 = (value: number) => Number(value.toFixed(2));
 
@@ -245,16 +283,18 @@ export async function runBenchSuite(
   servicePid: number,
   rounds: number,
   onPhase: (phase: string) => void,
+  suite: BenchSuite = SINGLE_REDIS_SUITE,
 ): Promise<{ warmUp: BenchRun; cases: BenchCase[] }> {
-  const warmUp = await runCase(WARM_UP, 0, context, url, servicePid, onPhase);
+  const warmUp = await runCase(suite.warmUp, 0, context, url, servicePid, onPhase);
   const runsOf = new Map<CaseDefinition, BenchRun[]>();
-  for (let round = 1; round <= rounds; round += 1) {
+  const round = roundOf(suite);
+  for (let number = 1; number <= rounds; number += 1) {
     const runs: BenchRun[] = [];
-    for (const definition of BENCH_ROUND) {
-      runs.push(await runCase(definition, round, context, url, servicePid, onPhase));
+    for (const definition of round) {
+      runs.push(await runCase(definition, number, context, url, servicePid, onPhase));
     }
-    BENCH_ROUND.forEach((definition, i) => {
-      if (definition !== BASELINE) {
+    round.forEach((definition, i) => {
+      if (definition !== suite.baseline) {
         const around = (runs[i - 1].requestsPerSecond + runs[i + 1].requestsPerSecond) / 2;
         runs[i].ratioToBaseline = round2(runs[i].requestsPerSecond / around);
       }
@@ -263,7 +303,9 @@ export async function runBenchSuite(
   }
   return {
     warmUp,
-    cases: [BASELINE, ...CASES].map((definition) => aggregate(definition, runsOf.get(definition)!)),
+    cases: [suite.baseline, ...suite.cases].map((definition) =>
+      aggregate(definition, runsOf.get(definition)!),
+    ),
   };
 }
 

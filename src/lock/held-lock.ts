@@ -1,62 +1,45 @@
-import { Logger } from '@nestjs/common';
-import type { Lock } from 'redlock';
+import { LeasedLock } from './leased-lock';
 
 /**
- * A lock this process holds. Its lease is extended in the background until
- * release(), so a slow transaction does not lose it. release() never throws:
- * it runs after commit, and a lease that already ran out must not turn a
- * committed order into an error.
+ * One hold of a lock, as LockService hands it out. A reentrant hold of the same
+ * holder shares the lock in Redis; the key goes when the outermost hold is released.
  */
 export class HeldLock {
-  private lock: Lock;
-  private timer?: NodeJS.Timeout;
-  private extension?: Promise<void>;
-  private released = false;
+  private ended = false;
 
-  constructor(
-    lock: Lock,
-    private readonly leaseMs: number,
-    private readonly logger: Logger,
-  ) {
-    this.lock = lock;
-    this.scheduleExtension();
-  }
+  constructor(private readonly lease: LeasedLock) {}
 
   get key(): string {
-    return this.lock.resources[0];
+    return this.lease.key;
   }
 
+  /**
+   * Resolves if the lock is lost while held (the lease ran out while Redis did not
+   * answer, or another holder took the key). Never rejects.
+   */
+  get lost(): Promise<void> {
+    return this.lease.lost;
+  }
+
+  /** Aborted when the lock is lost; pass it to work that should stop then. */
+  get signal(): AbortSignal {
+    return this.lease.signal;
+  }
+
+  /** Ends this hold (once; later calls do nothing). Never throws: it runs after commit. */
   async release(): Promise<void> {
-    if (this.released) return;
-    this.released = true;
-    clearTimeout(this.timer);
-    await this.extension;
-    try {
-      await this.lock.release();
-    } catch (error) {
-      this.logger.warn(
-        { err: error, key: this.key },
-        'lock release failed (its lease ran out or Redis is unreachable); it expires by itself',
-      );
-    }
+    if (this.ended) return;
+    this.ended = true;
+    await this.lease.releaseHold();
   }
 
-  private scheduleExtension(): void {
-    // Extend when a third of the lease is left.
-    const delay = Math.max(0, this.lock.expiration - Date.now() - this.leaseMs / 3);
-    this.timer = setTimeout(() => {
-      this.extension = this.extend();
-    }, delay);
-    this.timer.unref();
-  }
-
-  private async extend(): Promise<void> {
-    try {
-      this.lock = await this.lock.extend(this.leaseMs);
-      if (!this.released) this.scheduleExtension();
-    } catch (error) {
-      // The work goes on: the UNIQUE key still forbids a second order.
-      this.logger.warn({ err: error, key: this.key }, 'lock lease could not be extended');
-    }
+  /**
+   * Gives up the lock without deleting the key: the watchdog stops and the key
+   * expires by its lease. For a holder that cannot tell whether its work took effect
+   * and must keep everyone else out until then. Ends every hold of this lock.
+   */
+  abandon(): void {
+    this.ended = true;
+    this.lease.abandon();
   }
 }

@@ -1,25 +1,31 @@
-import { Module } from '@nestjs/common';
+import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
-import Redlock from 'redlock';
+import { lockConfig, LockConfig } from '../config/configuration';
 import { REDIS } from '../redis/redis.constants';
-import { REDLOCK } from './lock.constants';
+import { LOCK_MASTERS, REDLOCK } from './lock.constants';
+import { closeLockMasters, connectLockMasters, createRedlock, LockMasters } from './lock.factory';
 import { LockService } from './lock.service';
 
 @Module({
   providers: [
     {
+      provide: LOCK_MASTERS,
+      inject: [lockConfig.KEY, REDIS],
+      useFactory: (config: LockConfig, redis: Redis) => connectLockMasters(config, redis),
+    },
+    {
       provide: REDLOCK,
-      inject: [REDIS],
-      useFactory: (redis: Redis) => {
-        // retryCount 0: tryLock never waits, and release() does not retry a lease that is gone.
-        const redlock = new Redlock([redis], { retryCount: 0 });
-        // Every refused vote is also emitted here; tryLock reads them from the result instead.
-        redlock.on('error', () => undefined);
-        return redlock;
-      },
+      inject: [LOCK_MASTERS],
+      useFactory: (masters: LockMasters) => createRedlock(masters.clients),
     },
     LockService,
   ],
   exports: [LockService],
 })
-export class LockModule {}
+export class LockModule implements OnApplicationShutdown {
+  constructor(@Inject(LOCK_MASTERS) private readonly masters: LockMasters) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await closeLockMasters(this.masters);
+  }
+}

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { METRICS_REGISTRY } from './metrics.constants';
 import { MetricsController } from './metrics.controller';
+import { LockMetrics } from './lock.metrics';
 import { SeckillMetrics } from './seckill.metrics';
 
 @Global()
@@ -19,7 +20,8 @@ import { SeckillMetrics } from './seckill.metrics';
       },
     },
     SeckillMetrics,
+    LockMetrics,
   ],
-  exports: [SeckillMetrics],
+  exports: [SeckillMetrics, LockMetrics],
 })
 export class MetricsModule {}

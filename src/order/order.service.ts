@@ -34,10 +34,9 @@ export class OrderService {
 
     // 2. One order attempt per user at a time. tryLock never waits: a second
     //    concurrent request of the same user is refused, not queued.
-    const lock = await this.locks.tryLock(
-      RedisKeys.orderLock(userId),
-      this.config.orderLockLeaseMs,
-    );
+    const lock = await this.locks.tryLock(RedisKeys.orderLock(userId), {
+      leaseMs: this.config.orderLockLeaseMs,
+    });
     if (!lock) throw new DuplicateOrderError();
     try {
       // 3. Check, take stock and insert in one transaction that has committed

@@ -9,12 +9,15 @@ import { HOW_TO_START_DEPENDENCIES, StartupError } from '../common/startup-error
  * Auto-pipelining batches the many small commands of concurrent requests into
  * few socket writes.
  */
-export function createRedisClient(config: RedisConfig): Redis {
+export function createRedisClient(
+  config: RedisConfig,
+  { autoPipelining = true }: { autoPipelining?: boolean } = {},
+): Redis {
   return new Redis(config.url, {
     lazyConnect: true,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
-    enableAutoPipelining: true,
+    enableAutoPipelining: autoPipelining,
     connectTimeout: config.timeoutMs,
     // Half the budget: with auto-pipelining a command can wait behind a stuck
     // batch for one timeout before its own starts, and the total must stay near
