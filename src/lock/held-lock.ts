@@ -41,6 +41,17 @@ export class HeldLock {
     }
   }
 
+  /**
+   * Stops extending the lease and leaves the key in place until the lease runs
+   * out: for an order whose outcome is unknown, whose call may still be running
+   * on the server. release() does nothing afterwards.
+   */
+  abandon(): void {
+    if (this.released) return;
+    this.released = true;
+    clearTimeout(this.timer);
+  }
+
   private scheduleExtension(): void {
     // Extend when a third of the lease is left.
     const delay = Math.max(0, this.lock.expiration - Date.now() - this.leaseMs / 3);
