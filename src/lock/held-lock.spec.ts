@@ -83,6 +83,26 @@ describe(HeldLock.name, () => {
     });
   });
 
+  describe('abandon', () => {
+    it('stops extending and never deletes the key, so it lives out its lease', async () => {
+      sut.abandon();
+
+      await jest.advanceTimersByTimeAsync(LEASE_MS * 10);
+      await sut.release();
+
+      expect(lock.extend).not.toHaveBeenCalled();
+      expect(lock.release).not.toHaveBeenCalled();
+    });
+
+    it('does nothing after a release', async () => {
+      await sut.release();
+
+      sut.abandon();
+
+      expect(lock.release).toHaveBeenCalledTimes(1);
+    });
+  });
+
   describe('lease extension', () => {
     it('extends the lease by leaseMs before it runs out, not right away', async () => {
       await jest.advanceTimersByTimeAsync(LEASE_MS / 2);
