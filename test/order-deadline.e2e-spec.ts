@@ -188,6 +188,40 @@ describe('order answers under a stalled MySQL (e2e)', () => {
     await crowdDuringStall(holdStockRow, DEADLINE_MS - 100);
   });
 
+  it('a call whose connection is killed mid-way (an operator KILL) is answered by what happened', async () => {
+    const voucherId = await createSeckillVoucher(t.api, { stock: STOCK });
+    const [shopper] = await signInShoppers(t, 1);
+    const lift = await holdStockRow(voucherId);
+    const operator = await createConnection(dbConfig());
+    try {
+      const pending = placeOrder(shopper, voucherId);
+      // The app's connection waiting in the procedure's UPDATE on the held row.
+      let threadId: number | undefined;
+      while (threadId === undefined) {
+        const [rows] = await operator.query(
+          `SELECT ID AS id FROM information_schema.PROCESSLIST
+            WHERE DB = ? AND INFO LIKE 'UPDATE tb_seckill_voucher%'`,
+          [process.env.DB_NAME],
+        );
+        threadId = (rows as { id: number }[])[0]?.id;
+        if (threadId === undefined) await sleep(20);
+      }
+      await operator.query(`KILL CONNECTION ${Number(threadId)}`);
+      await lift();
+      const answer = await pending;
+
+      // Killed before COMMIT: certainly no order, and the answer says so.
+      expect(answer).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+      expect(answer.ms).toBeLessThan(ANSWER_BOUND_MS);
+      expect(await ordersOf(t, voucherId)).toEqual([]);
+      expect(await stockOf(t, voucherId)).toBe(STOCK);
+      expect((await placeOrder(shopper, voucherId)).status).toBe(201);
+    } finally {
+      await lift();
+      await operator.end();
+    }
+  });
+
   it('LOCK TABLES on the order table for 4 s: the same', async () => {
     const answers = await crowdDuringStall(lockOrderTable, 4000);
     expect(answers.every((answer) => answer.status === 503)).toBe(true);

@@ -102,29 +102,40 @@ export class DeadlineCaller implements OnModuleDestroy {
       connection.destroy();
       throw new DependencyUnavailableError(['mysql'], failure);
     }
+    const lookUpAfterSettled = async (answer: unknown): Promise<CallOutcome<T>> => {
+      try {
+        return await this.lookUpAfterSettled(connection, answer, failure, lookup, settleBy);
+      } catch (error) {
+        if (error instanceof NoEffect || error instanceof DeadlineExceeded) throw error;
+        // The connection broke after the call ended: ask through the control pool.
+        connection.destroy();
+        return this.lookUpAfterKillingThread(threadId, failure, lookup, settleBy);
+      }
+    };
     try {
       if (isServerAnswer(failure)) {
         // 3a. The server ended the call with an error (lock wait timeout, deadlock...).
-        return await this.lookUpAfterSettled(connection, failure, failure, lookup, settleBy);
+        return await lookUpAfterSettled(failure);
       }
       if (failure instanceof DeadlineExceeded) {
         // 3b. Past the deadline: stop it on the server, wait until it has ended.
-        await this.control(`KILL QUERY ${Number(threadId)}`, [], settleBy);
-        const settled = await within(call, settleBy, 'killed seckill call');
-        if (!settled.ok && settled.error instanceof DeadlineExceeded) throw settled.error;
+        const killed = await this.control(`KILL QUERY ${Number(threadId)}`, [], settleBy).then(
+          () => true,
+          (error: unknown) => {
+            // "Unknown thread": the call's connection is gone already (3c).
+            if (isServerAnswer(error)) return false;
+            throw error;
+          },
+        );
+        const settled = killed
+          ? await within(call, settleBy, 'killed seckill call')
+          : ({ ok: false, error: failure } satisfies Settled);
+        if (!settled.ok && settled.error instanceof DeadlineExceeded && killed) throw settled.error;
         if (settled.ok) {
           connection.destroy();
           return { kind: 'answered', rows: settled.rows as T };
         }
-        if (isServerAnswer(settled.error)) {
-          return await this.lookUpAfterSettled(
-            connection,
-            settled.error,
-            failure,
-            lookup,
-            settleBy,
-          );
-        }
+        if (isServerAnswer(settled.error)) return await lookUpAfterSettled(settled.error);
       }
       // 3c. The connection broke mid-call: the server may still be running it.
       connection.destroy();
