@@ -1,9 +1,12 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleDestroy, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import * as mysql2 from 'mysql2';
 import { DataSource } from 'typeorm';
 import { DependencyUnavailableError } from '../common/domain-error';
 import { databaseConfig, DatabaseConfig } from '../config/configuration';
+
+/** A pool of its own for KILL and lookups; provided only by tests, built from the config otherwise. */
+export const MYSQL_CONTROL_POOL = Symbol('MYSQL_CONTROL_POOL');
 
 /** How to learn whether an interrupted call took effect. */
 export interface EffectLookup {
@@ -65,19 +68,9 @@ export class DeadlineCaller implements OnModuleDestroy {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(databaseConfig.KEY) private readonly config: DatabaseConfig,
+    @Optional() @Inject(MYSQL_CONTROL_POOL) controlPool?: mysql2.Pool,
   ) {
-    this.controlPool = mysql2.createPool({
-      host: config.host,
-      port: config.port,
-      user: config.user,
-      password: config.password,
-      database: config.name,
-      connectionLimit: 2,
-      connectTimeout: config.settleTimeoutMs,
-      supportBigNumbers: true,
-      bigNumberStrings: true,
-      enableKeepAlive: true,
-    });
+    this.controlPool = controlPool ?? createControlPool(config);
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -251,6 +244,21 @@ export class DeadlineCaller implements OnModuleDestroy {
 }
 
 const ER_NO_SUCH_THREAD = 1094;
+
+function createControlPool(config: DatabaseConfig): mysql2.Pool {
+  return mysql2.createPool({
+    host: config.host,
+    port: config.port,
+    user: config.user,
+    password: config.password,
+    database: config.name,
+    connectionLimit: 2,
+    connectTimeout: config.settleTimeoutMs,
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    enableKeepAlive: true,
+  });
+}
 
 /** A connection from `pool` by `deadline`; one that comes later goes straight back. */
 function acquireFrom(
