@@ -2,6 +2,7 @@ import { copyFileSync, appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection, Connection } from 'mysql2/promise';
+import { StartupError } from '../src/common/startup-error';
 import { DatabaseConfig } from '../src/config/configuration';
 import {
   checksumOf,
@@ -87,7 +88,10 @@ describe('migrations that guard themselves (e2e)', () => {
     await migrate(db, { dir });
     appendFileSync(join(dir, 'V1__init.sql'), '\n-- an innocent-looking edit\n');
 
-    await expect(migrate(db, { dir })).rejects.toThrow(/sql\/V1__init\.sql has changed/);
+    const run = migrate(db, { dir });
+    await expect(run).rejects.toThrow(/sql\/V1__init\.sql has changed/);
+    // A StartupError: main.ts prints it as one line and exits 1.
+    await expect(run).rejects.toBeInstanceOf(StartupError);
   });
 
   it('records the checksums of an install from before checksums on its first run', async () => {
@@ -106,9 +110,11 @@ describe('migrations that guard themselves (e2e)', () => {
     const holder = await createConnection({ host: '127.0.0.1', user: 'root' });
     try {
       await holder.query('SELECT GET_LOCK(?, 0)', [migrationLockName(DB)]);
-      await expect(migrate(db, { lockWaitSeconds: 1 })).rejects.toThrow(
+      const run = migrate(db, { lockWaitSeconds: 1 });
+      await expect(run).rejects.toThrow(
         /migration lock "seckill:migrate:.*" was not granted within 1 s/,
       );
+      await expect(run).rejects.toBeInstanceOf(StartupError);
       await holder.query('SELECT RELEASE_LOCK(?)', [migrationLockName(DB)]);
 
       // Another database's migrations do not wait for this one's.
