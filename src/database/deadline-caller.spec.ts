@@ -127,7 +127,9 @@ describe(DeadlineCaller.name, () => {
 
     await expect(sut(connection).call(CALL, [], lookup)).rejects.toBe(lockWait);
     expect(connection.sent).toEqual([CALL, 'ROLLBACK', 'SELECT progress']);
-    expect(connection.destroy).toHaveBeenCalled();
+    // No KILL was aimed at it: it goes back to the pool.
+    expect(connection.release).toHaveBeenCalledTimes(1);
+    expect(connection.destroy).not.toHaveBeenCalled();
   });
 
   describe('past the deadline', () => {

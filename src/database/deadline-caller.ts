@@ -176,8 +176,9 @@ export class DeadlineCaller implements OnModuleDestroy {
               'lookup',
               true,
             )) as unknown[]);
-    // A KILL QUERY may have been aimed at it: do not hand it to the next request.
-    connection.destroy();
+    // A connection a KILL QUERY was aimed at is not handed to the next request.
+    if (failure instanceof DeadlineExceeded) connection.destroy();
+    else connection.release();
     if (rows.length > 0) return { kind: 'took-effect' };
     // Its own error when it failed by itself (1205 is a 503 too); ours when we stopped it.
     throw new NoEffect(
