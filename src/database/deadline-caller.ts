@@ -164,7 +164,8 @@ export class DeadlineCaller implements OnModuleDestroy {
       'progress',
       true,
     )) as { started: unknown; done: unknown }[];
-    // Never began to commit: whatever it wrote was rolled back just now.
+    // Finished committing: it took effect. Never began to: whatever it wrote was
+    // rolled back just now. Stopped inside COMMIT: only the table can tell.
     const rows =
       Number(progress.done) === 1
         ? [progress]
