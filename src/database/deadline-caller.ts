@@ -4,6 +4,7 @@ import * as mysql2 from 'mysql2';
 import { DataSource } from 'typeorm';
 import { DependencyUnavailableError } from '../common/domain-error';
 import { databaseConfig, DatabaseConfig } from '../config/configuration';
+import { sessionSettingsSql, withSessionSettings } from './session-settings';
 
 /** A pool of its own for KILL and lookups; provided only by tests, built from the config otherwise. */
 export const MYSQL_CONTROL_POOL = Symbol('MYSQL_CONTROL_POOL');
@@ -248,7 +249,8 @@ export class DeadlineCaller implements OnModuleDestroy {
 const ER_NO_SUCH_THREAD = 1094;
 
 function createControlPool(config: DatabaseConfig): mysql2.Pool {
-  return mysql2.createPool({
+  // Like every connection of the service: UTC, bounded lock waits.
+  return withSessionSettings(mysql2, sessionSettingsSql(config.timeoutMs)).createPool({
     host: config.host,
     port: config.port,
     user: config.user,
