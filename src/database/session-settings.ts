@@ -9,6 +9,9 @@ export function lockWaitSeconds(timeoutMs: number): number {
   return Math.max(1, Math.ceil(timeoutMs / 1000));
 }
 
+/** UTC for a session that must not have its lock waits cut short (migrations). */
+export const UTC_SESSION_SQL = "SET SESSION time_zone = '+00:00'";
+
 /**
  * Every session: UTC, whatever the server's or the global zone (so
  * CURRENT_TIMESTAMP defaults and NOW() are UTC like the values mysql2 writes
