@@ -20,6 +20,11 @@ export const ERROR_TABLE = {
   PAYLOAD_TOO_LARGE: { status: 413, message: 'request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'request body must be application/json' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'a dependency is unavailable' },
+  ORDER_OUTCOME_UNKNOWN: {
+    status: 504,
+    message:
+      'the order could not be confirmed in time: check your orders or retry (a retry answers ALREADY_PURCHASED if it went through)',
+  },
   INTERNAL_ERROR: { status: 500, message: 'internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 
