@@ -20,6 +20,13 @@ import {
 
 /** The product's promise: an outage is answered with 503 "within about a second". */
 const OUTAGE_ANSWER_MS = 1500;
+/**
+ * An order in flight whose outcome cannot be learned: the deadline (1 s), then
+ * ORDER_SETTLE_TIMEOUT_MS (500 ms) to kill and look up, then the answer.
+ */
+const UNKNOWN_ANSWER_MS = 2000;
+/** ORDER_LOCK_LEASE_MS here: the shortest allowed with the 1 s deadline (more than 7000). */
+const LOCK_LEASE_MS = 7100;
 /** Client-side cap, so a hanging request fails its test instead of stalling the file. */
 const CLIENT_TIMEOUT_MS = 3000;
 /** How long the service may take to notice by itself that a dependency is back. */
@@ -67,7 +74,12 @@ describe('dependency outages while running', () => {
   let redis: RedisServerProcess | undefined;
   let mysql: TcpProxy | undefined;
   let t: TestApp;
-  const overridden = ['REDIS_URL', 'DB_PORT', 'VOUCHER_CACHE_TTL_MS'] as const;
+  const overridden = [
+    'REDIS_URL',
+    'DB_PORT',
+    'VOUCHER_CACHE_TTL_MS',
+    'ORDER_LOCK_LEASE_MS',
+  ] as const;
   const savedEnv = overridden.map((name) => [name, process.env[name]] as const);
 
   const order = (voucherId: number, token: string) =>
@@ -114,10 +126,13 @@ describe('dependency outages while running', () => {
     }
   }
 
+  /** Until the user's lock is gone: released, or (outcome unknown) expired after its lease. */
   async function waitUntilUnlocked(userId: number): Promise<void> {
     const started = performance.now();
     while ((await t.redis.exists(RedisKeys.orderLock(userId))) === 1) {
-      if (performance.now() - started > RECOVERY_MS) throw new Error('order lock still held');
+      if (performance.now() - started > LOCK_LEASE_MS + RECOVERY_MS) {
+        throw new Error('order lock still held');
+      }
       await sleep(50);
     }
   }
@@ -134,6 +149,7 @@ describe('dependency outages while running', () => {
     // and the transaction while MySQL is down (the default 1 s TTL is too short
     // to rely on).
     process.env.VOUCHER_CACHE_TTL_MS = '60000';
+    process.env.ORDER_LOCK_LEASE_MS = String(LOCK_LEASE_MS);
     t = await startTestApp();
   });
 
@@ -307,31 +323,50 @@ describe('dependency outages while running', () => {
     });
 
     // Every query has a deadline and a connection whose query missed it is dropped,
-    // so a hung database answers like a down one.
-    it('data routes answer 503 naming mysql in time', async () => {
+    // so a hung database answers like a down one. The order whose CALL was sent
+    // cannot be stopped or looked up in a hung database: it says so (504), it
+    // does not claim "no order" (503).
+    it('data routes answer 503 naming mysql in time; the order in flight answers "unknown"', async () => {
       const answers = await Promise.allSettled([
         timed('mysql hung: GET /voucher/list', listVouchers()),
         timed('mysql hung: POST order (offer cached)', order(warm, token)),
         timed('mysql hung: POST order (offer load)', order(cold, token)),
         timed('mysql hung: POST /voucher/seckill', createVoucher()),
       ]);
-      for (const answer of answers) {
+      const [list, inFlight, offerLoad, create] = answers.map((answer) => {
         if (answer.status === 'rejected') throw answer.reason;
-        expectUnavailable(answer.value, 'mysql');
-      }
+        return answer.value;
+      });
+      expectUnavailable(list, 'mysql');
+      expectUnavailable(offerLoad, 'mysql');
+      expectUnavailable(create, 'mysql');
+      expect(inFlight.res.status).toBe(504);
+      expect(inFlight.res.body).toMatchObject({ success: false, code: 'ORDER_OUTCOME_UNKNOWN' });
+      expect(inFlight.ms).toBeLessThan(UNKNOWN_ANSWER_MS);
+      // The outcome is unknown, so the user's lock stays until its lease runs out.
+      expect(await t.redis.pttl(RedisKeys.orderLock(userId))).toBeGreaterThan(0);
     });
 
-    it('recovers when MySQL answers again, having changed nothing', async () => {
+    it('recovers when MySQL answers again, and the truth holds: no lie either way', async () => {
       await mysql!.restore();
       await waitUntilHealthy();
       await waitUntilUnlocked(userId);
 
-      expect(await ordersOf(userId, warm)).toBe(0);
       expect(await ordersOf(userId, cold)).toBe(0);
-      expect(await stockOf(warm)).toBe(4);
       expect(await stockOf(cold)).toBe(5);
-      await order(warm, token).expect(201);
-      expect(await stockOf(warm)).toBe(3);
+      // Whatever became of the order answered "unknown", stock and orders agree,
+      // and the user's retry says which it was.
+      const placed = await ordersOf(userId, warm);
+      expect(await stockOf(warm)).toBe(4 - placed);
+      const retry = await order(warm, token);
+      if (placed === 1) {
+        expect(retry.status).toBe(409);
+        expect(retry.body.code).toBe('ALREADY_PURCHASED');
+      } else {
+        expect(retry.status).toBe(201);
+        expect(await stockOf(warm)).toBe(3);
+      }
+      expect(await ordersOf(userId, warm)).toBe(1);
     });
   });
 });

@@ -9,15 +9,23 @@ import {
   TestApp,
 } from './support/test-app';
 
-const LEASE_MS = 1000;
+/** The deadline of the order call: a held row lock makes the call wait most of it. */
+const DEADLINE_MS = 3000;
+/**
+ * The shortest lease allowed with that deadline (ORDER_LOCK_LEASE_MS must
+ * outlive any call, see minimumOrderLockLeaseMs). Since no call can outlast
+ * it any more, extending the lease is a safety net (a stalled event loop),
+ * proven by held-lock.spec.ts; here the lease is held across a slow call.
+ */
+const LEASE_MS = 21_001;
+const SLOW_CALL_MS = 2000;
 
 describe('the order lock lease (e2e)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
     process.env.ORDER_LOCK_LEASE_MS = String(LEASE_MS);
-    // The slow commit below waits 2.5 leases on a row lock; queries may take that long here.
-    process.env.DEPENDENCY_TIMEOUT_MS = '5000';
+    process.env.DEPENDENCY_TIMEOUT_MS = String(DEADLINE_MS);
     t = await startTestApp();
   });
   afterAll(async () => {
@@ -26,7 +34,7 @@ describe('the order lock lease (e2e)', () => {
     delete process.env.DEPENDENCY_TIMEOUT_MS;
   });
 
-  it('is extended while a slow transaction runs, and released after its commit', async () => {
+  it('is held while a slow transaction runs, and released after its commit', async () => {
     const [shopper] = await signInShoppers(t, 1);
     const voucherId = await createSeckillVoucher(t.api, { stock: 5 });
     const lockKey = RedisKeys.orderLock(shopper.id);
@@ -43,9 +51,8 @@ describe('the order lock lease (e2e)', () => {
         .post(`/voucher-order/seckill/${voucherId}`)
         .set('authorization', shopper.token);
       const response = pending.then((res) => res); // starts the request
-      await new Promise((resolve) => setTimeout(resolve, LEASE_MS * 2.5));
+      await new Promise((resolve) => setTimeout(resolve, SLOW_CALL_MS));
 
-      // Two and a half leases later the lock is still held: it has been extended.
       expect(await t.redis.pttl(lockKey)).toBeGreaterThan(0);
       // And the user's second attempt meanwhile is refused by it.
       const second = await t.api
@@ -68,11 +75,6 @@ describe('the order lock lease (e2e)', () => {
     const [shopper] = await signInShoppers(t, 1);
     const voucherId = await createSeckillVoucher(t.api, { stock: 5 });
     const lockKey = RedisKeys.orderLock(shopper.id);
-    const lost = async () => {
-      const res = await t.api.get('/metrics').expect(200);
-      return Number(/^lock_lost_total (\d+)/m.exec(res.text)?.[1] ?? 0);
-    };
-    const lostBefore = await lost();
     const order = () =>
       t.api
         .post(`/voucher-order/seckill/${voucherId}`)
@@ -97,9 +99,9 @@ describe('the order lock lease (e2e)', () => {
       await t.redis.del(lockKey);
       const second = order();
       await untilLocked();
-      // The first holder's watchdog finds another value in the key: lost, and counted.
-      await sleep(LEASE_MS);
-      expect(await lost()).toBe(lostBefore + 1);
+      // Both now wait on the stock row inside their transactions (well within the
+      // call deadline: a lost lock is detected by the watchdog, see lock.e2e-spec.ts).
+      await sleep(SLOW_CALL_MS / 4);
 
       await blocker.commitTransaction();
       const answers = await Promise.all([first, second]);

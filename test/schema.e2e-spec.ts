@@ -13,6 +13,7 @@ const config: DatabaseConfig = {
   name: FRESH_DB,
   poolSize: 1,
   timeoutMs: 1000,
+  settleTimeoutMs: 500,
 };
 
 describe('schema from sql/ (e2e)', () => {

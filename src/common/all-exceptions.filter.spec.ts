@@ -12,6 +12,7 @@ import {
   AlreadyPurchasedError,
   DuplicateOrderError,
   OrderNotFoundError,
+  OrderOutcomeUnknownError,
 } from '../order/order.errors';
 import {
   AdminOnlyError,
@@ -103,6 +104,7 @@ describe(AllExceptionsFilter.name, () => {
       [new StockExhaustedError(), 409, 'STOCK_EXHAUSTED'],
       [new DuplicateOrderError(), 409, 'DUPLICATE_ORDER'],
       [new AlreadyPurchasedError(), 409, 'ALREADY_PURCHASED'],
+      [new OrderOutcomeUnknownError(), 504, 'ORDER_OUTCOME_UNKNOWN'],
     ])('answers %p with %i %s and its message from the table', (error, status, code) => {
       expect(answer(error)).toEqual(envelope(code));
       expect(ERROR_TABLE[code].status).toBe(status);

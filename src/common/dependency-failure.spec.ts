@@ -25,6 +25,11 @@ describe(dependencyBehind.name, () => {
     ['a reset connection', mysqlError('ECONNRESET', 'read ECONNRESET'), 'mysql'],
     ['too many connections', mysqlError('ER_CON_COUNT_ERROR', 'Too many connections'), 'mysql'],
     ['a lock wait timeout', mysqlError('ER_LOCK_WAIT_TIMEOUT', 'Lock wait timeout'), 'mysql'],
+    [
+      'a deadlock (its transaction rolled back)',
+      mysqlError('ER_LOCK_DEADLOCK', 'Deadlock found when trying to get lock'),
+      'mysql',
+    ],
     ['a closed pool', new Error('Pool is closed.'), 'mysql'],
     ['a connect timeout', new Error('connect ETIMEDOUT'), 'mysql'],
     [

@@ -13,6 +13,8 @@ const MYSQL_CONNECTION_CODES = new Set([
   'ER_CON_COUNT_ERROR',
   'ER_SERVER_SHUTDOWN',
   'ER_LOCK_WAIT_TIMEOUT',
+  // A deadlock victim's transaction is rolled back whole: nothing changed, try again.
+  'ER_LOCK_DEADLOCK',
 ]);
 
 /** What ioredis says when a command cannot reach Redis (we run it with no offline queue). */

@@ -24,6 +24,11 @@ export const ERROR_TABLE = {
   TOO_MANY_REQUESTS: { status: 429, message: 'too many code requests for this phone, try later' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'a dependency is unavailable' },
   CODE_NOT_SENT: { status: 503, message: 'the login code could not be sent, try again' },
+  ORDER_OUTCOME_UNKNOWN: {
+    status: 504,
+    message:
+      'the order could not be confirmed in time: check your orders or retry (a retry answers ALREADY_PURCHASED if it went through)',
+  },
   INTERNAL_ERROR: { status: 500, message: 'internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

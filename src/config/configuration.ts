@@ -26,6 +26,7 @@ export const databaseConfig = registerAs('database', () => ({
   name: env('DB_NAME'),
   poolSize: int('DB_POOL_SIZE'),
   timeoutMs: int('DEPENDENCY_TIMEOUT_MS'),
+  settleTimeoutMs: int('ORDER_SETTLE_TIMEOUT_MS'),
 }));
 
 export const redisConfig = registerAs('redis', () => ({

@@ -1,4 +1,5 @@
 import * as Joi from 'joi';
+import { lockWaitSeconds } from '../database/session-settings';
 
 /** `a, b,,c` -> ['a', 'b', 'c']. */
 export function splitUrlList(value: string): string[] {
@@ -15,6 +16,24 @@ function isRedisUrl(value: string): boolean {
 }
 
 export const DEFAULT_ADMIN_TOKEN = 'dev-admin-token-change-me';
+
+/**
+ * Lock waits the seckill procedure can make, each bounded by the session's
+ * lock wait timeouts: the order table's metadata lock (the SELECT), the stock
+ * table's metadata lock and row lock (the UPDATE), the order table's metadata
+ * lock for writing and its index locks (the INSERT).
+ */
+const ORDER_CALL_LOCK_WAITS = 5;
+
+/**
+ * The lease must outlive a call whose outcome was unknown (the lock is then
+ * left to expire, see HeldLock.abandon): taken before the order id (a Redis
+ * call) and the pool wait, each bounded by the deadline, plus the longest the
+ * call can run on the server.
+ */
+export function minimumOrderLockLeaseMs(timeoutMs: number): number {
+  return 2 * timeoutMs + ORDER_CALL_LOCK_WAITS * lockWaitSeconds(timeoutMs) * 1000;
+}
 
 /**
  * Every environment variable the service reads, validated once at boot.
@@ -63,6 +82,11 @@ export const envValidationSchema = Joi.object({
 
   /** How long a call to MySQL or Redis may take before the request answers 503. */
   DEPENDENCY_TIMEOUT_MS: Joi.number().integer().min(50).max(30_000).default(1000),
+  /**
+   * After an order's deadline: how long killing its call and looking its order
+   * up may take before the answer is ORDER_OUTCOME_UNKNOWN (504).
+   */
+  ORDER_SETTLE_TIMEOUT_MS: Joi.number().integer().min(50).max(10_000).default(500),
 
   ADMIN_TOKEN: Joi.string()
     .min(16)
@@ -97,4 +121,12 @@ export const envValidationSchema = Joi.object({
 
   ORDER_LOCK_LEASE_MS: Joi.number().integer().min(1000).max(600_000).default(10_000),
   VOUCHER_CACHE_TTL_MS: Joi.number().integer().min(0).max(60_000).default(1000),
+}).custom((env: { DEPENDENCY_TIMEOUT_MS: number; ORDER_LOCK_LEASE_MS: number }, helpers) => {
+  const minimum = minimumOrderLockLeaseMs(env.DEPENDENCY_TIMEOUT_MS);
+  if (env.ORDER_LOCK_LEASE_MS <= minimum) {
+    return helpers.message({
+      custom: `"ORDER_LOCK_LEASE_MS" must be greater than ${minimum} with DEPENDENCY_TIMEOUT_MS=${env.DEPENDENCY_TIMEOUT_MS}: the user's lock must outlive any order call still running on the server`,
+    });
+  }
+  return env;
 });

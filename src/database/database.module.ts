@@ -1,8 +1,11 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import * as mysql2 from 'mysql2';
 import { databaseConfig, DatabaseConfig } from '../config/configuration';
+import { DeadlineCaller } from './deadline-caller';
 import { DropTimedOutConnectionSubscriber } from './drop-timed-out-connection.subscriber';
 import { prepareDatabase } from './prepare-database';
+import { sessionSettingsSql, withSessionSettings } from './session-settings';
 import { TypeOrmLogger } from './typeorm-logger';
 
 @Module({
@@ -13,6 +16,9 @@ import { TypeOrmLogger } from './typeorm-logger';
         await prepareDatabase(config);
         return {
           type: 'mysql' as const,
+          // Every pooled connection, the first one included, starts with UTC and
+          // bounded lock waits (see session-settings.ts).
+          driver: withSessionSettings(mysql2, sessionSettingsSql(config.timeoutMs)),
           host: config.host,
           port: config.port,
           username: config.user,
@@ -37,5 +43,7 @@ import { TypeOrmLogger } from './typeorm-logger';
       },
     }),
   ],
+  providers: [DeadlineCaller],
+  exports: [DeadlineCaller],
 })
 export class DatabaseModule {}

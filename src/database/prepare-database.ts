@@ -3,6 +3,7 @@ import { createConnection } from 'mysql2/promise';
 import { DatabaseConfig } from '../config/configuration';
 import { HOW_TO_START_DEPENDENCIES, StartupError } from '../common/startup-error';
 import { migrate } from './migrate';
+import { UTC_SESSION_SQL } from './session-settings';
 
 /**
  * Runs before TypeORM connects: creates the database if it is missing and
@@ -27,6 +28,9 @@ export async function prepareDatabase(config: DatabaseConfig): Promise<void> {
     );
   }
   try {
+    // UTC, but the service's short lock waits would fail a migration that waits
+    // a moment for a table a long transaction is using.
+    await connection.query(UTC_SESSION_SQL);
     // DB_NAME is validated to [A-Za-z0-9_], so quoting it is enough.
     await connection.query(
       `CREATE DATABASE IF NOT EXISTS \`${config.name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,

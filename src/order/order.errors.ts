@@ -12,6 +12,13 @@ export class AlreadyPurchasedError extends DomainError {
   }
 }
 
+/** The order may or may not exist: MySQL could not be asked in time (504). */
+export class OrderOutcomeUnknownError extends DomainError {
+  constructor() {
+    super('ORDER_OUTCOME_UNKNOWN');
+  }
+}
+
 export class OrderNotFoundError extends DomainError {
   constructor() {
     super('ORDER_NOT_FOUND');

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DatabaseModule } from '../database/database.module';
 import { LockModule } from '../lock/lock.module';
 import { VoucherModule } from '../voucher/voucher.module';
 import { OrderIdGenerator } from './order-id.generator';
@@ -9,7 +10,7 @@ import { OrderService } from './order.service';
 import { VoucherOrder } from './voucher-order.entity';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([VoucherOrder]), LockModule, VoucherModule],
+  imports: [TypeOrmModule.forFeature([VoucherOrder]), DatabaseModule, LockModule, VoucherModule],
   controllers: [OrderController],
   providers: [OrderRepository, OrderIdGenerator, OrderService],
 })

@@ -14,7 +14,12 @@ import {
 } from '../voucher/voucher.errors';
 import { VoucherService } from '../voucher/voucher.service';
 import { OrderIdGenerator } from './order-id.generator';
-import { AlreadyPurchasedError, DuplicateOrderError, OrderNotFoundError } from './order.errors';
+import {
+  AlreadyPurchasedError,
+  DuplicateOrderError,
+  OrderNotFoundError,
+  OrderOutcomeUnknownError,
+} from './order.errors';
 import { OrderRepository, SeckillOrderOutcome } from './order.repository';
 import { OrderService } from './order.service';
 import { VoucherOrder } from './voucher-order.entity';
@@ -64,7 +69,7 @@ describe(OrderService.name, () => {
   >;
   let locks: jest.Mocked<Pick<LockService, 'tryLock'>>;
   let orderIds: jest.Mocked<Pick<OrderIdGenerator, 'next'>>;
-  let lock: jest.Mocked<Pick<HeldLock, 'release'>>;
+  let lock: jest.Mocked<Pick<HeldLock, 'release' | 'abandon'>>;
   let registry: Registry;
   let sut: OrderService;
 
@@ -81,7 +86,7 @@ describe(OrderService.name, () => {
       findByUser: jest.fn(),
       findOneOfUser: jest.fn(),
     };
-    lock = { release: jest.fn().mockResolvedValue(undefined) };
+    lock = { release: jest.fn().mockResolvedValue(undefined), abandon: jest.fn() };
     locks = { tryLock: jest.fn().mockResolvedValue(lock) };
     orderIds = { next: jest.fn().mockResolvedValue(ORDER_ID) };
     sut = new OrderService(
@@ -260,6 +265,42 @@ describe(OrderService.name, () => {
 
       expect(vouchers.recordSoldOut).toHaveBeenCalledWith(VOUCHER_ID);
       expect(lock.release).toHaveBeenCalledTimes(1);
+    });
+
+    it.each<[SeckillOrderOutcome, new () => Error]>([
+      ['not-started', SeckillNotStartedError],
+      ['ended', SeckillEndedError],
+    ])(
+      "answers the database's %s (its clock, not this instance's) with %p",
+      async (outcome, expected) => {
+        orders.createWithStockDeduction.mockResolvedValue(outcome);
+
+        await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(expected);
+
+        expect(vouchers.recordSoldOut).not.toHaveBeenCalled();
+        expect(lock.release).toHaveBeenCalledTimes(1);
+      },
+    );
+
+    it('answers a taken order id as a bug (500), not as already purchased, and releases', async () => {
+      orders.createWithStockDeduction.mockResolvedValue('id-collision');
+
+      const placing = sut.placeSeckillOrder(USER_ID, VOUCHER_ID);
+
+      await expect(placing).rejects.toThrow(/order id 123456789012345678 is taken/);
+      await expect(placing).rejects.not.toBeInstanceOf(AlreadyPurchasedError);
+      expect(lock.release).toHaveBeenCalledTimes(1);
+    });
+
+    it('answers an unknown outcome with OrderOutcomeUnknownError and leaves the lock to expire', async () => {
+      orders.createWithStockDeduction.mockResolvedValue('outcome-unknown');
+
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(
+        OrderOutcomeUnknownError,
+      );
+
+      expect(lock.abandon).toHaveBeenCalledTimes(1);
+      expect(lock.release).not.toHaveBeenCalled();
     });
 
     it('releases the lock when the transaction rejects, and passes the error on', async () => {

@@ -5,6 +5,7 @@ import {
   IsOptional,
   IsString,
   Length,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -16,6 +17,12 @@ import {
 
 const MAX_MONEY_CENTS = 100_000_000_00;
 const MAX_STOCK = 100_000_000;
+/**
+ * A time must say which zone it is in: `2026-12-01T10:00:00` is a different
+ * instant on every server and every admin's laptop.
+ */
+const EXPLICIT_OFFSET = /(Z|[+-]\d{2}:\d{2})$/;
+const EXPLICIT_OFFSET_MESSAGE = '$property must end with Z or an offset such as +08:00';
 
 @ValidatorConstraint({ name: 'isAfterBeginTime' })
 class IsAfterBeginTime implements ValidatorConstraintInterface {
@@ -71,12 +78,20 @@ export class CreateSeckillVoucherDto {
   @Max(MAX_STOCK)
   stock!: number;
 
-  @ApiProperty({ example: '2026-11-24T10:00:00Z' })
+  @ApiProperty({
+    example: '2026-11-24T10:00:00Z',
+    description: 'ISO-8601 with Z or an offset (+08:00); answered in UTC',
+  })
   @IsISO8601({ strict: true, strictSeparator: true })
+  @Matches(EXPLICIT_OFFSET, { message: EXPLICIT_OFFSET_MESSAGE })
   beginTime!: string;
 
-  @ApiProperty({ example: '2026-11-24T12:00:00Z' })
+  @ApiProperty({
+    example: '2026-11-24T12:00:00Z',
+    description: 'ISO-8601 with Z or an offset (+08:00); answered in UTC',
+  })
   @IsISO8601({ strict: true, strictSeparator: true })
+  @Matches(EXPLICIT_OFFSET, { message: EXPLICIT_OFFSET_MESSAGE })
   @Validate(IsAfterBeginTime)
   endTime!: string;
 }
