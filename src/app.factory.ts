@@ -1,8 +1,11 @@
+import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { answerClientError, answerFrameworkError, drainOnClose } from './common/http-server-errors';
+import { appConfig, AppConfig } from './config/configuration';
 
 /** Requests carry small JSON bodies; anything larger is refused with 413. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -14,27 +17,46 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 export async function createApp(): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule,
-    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
+    new FastifyAdapter({
+      bodyLimit: BODY_LIMIT_BYTES,
+      // On close, stop listening and close idle keep-alive connections at once;
+      // requests in flight finish (drainOnClose, and main.ts's deadline).
+      forceCloseConnections: 'idle',
+      return503OnClosing: false,
+      frameworkErrors: answerFrameworkError,
+      clientErrorHandler: answerClientError,
+    }),
     // Start-up logs wait for the pino logger; if start-up fails they are dropped
     // and main.ts prints the reason as one line.
     { bufferLogs: true, autoFlushLogs: false, abortOnError: false },
   );
   app.useLogger(app.get(Logger));
   app.flushLogs();
-  app.enableShutdownHooks();
+  const config = app.get<AppConfig>(appConfig.KEY);
+  const fastify = app.getHttpAdapter().getInstance();
   // JSON only: without this, fastify would hand a text/plain body to the DTOs.
-  app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+  fastify.removeContentTypeParser('text/plain');
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Seckill service')
-      .setDescription(
-        'Flash-sale voucher ordering. Every response is {success, data | code, errorMsg}.',
-      )
-      .setVersion('1')
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document);
+  // Security headers on every response, with helmet's default policy except
+  // upgrade-insecure-requests: the service (and /docs) is plain HTTP behind a proxy.
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
+  });
+  // After helmet, so that the 503s of a drain carry its headers too.
+  drainOnClose(fastify);
+
+  if (config.docsEnabled) {
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Seckill service')
+        .setDescription(
+          'Flash-sale voucher ordering. Every response is {success, data | code, errorMsg}.',
+        )
+        .setVersion('1')
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document);
+  }
   return app;
 }
