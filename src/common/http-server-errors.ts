@@ -53,9 +53,11 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
 
 /**
  * Graceful drain, started by fastify.close() (app.close(), SIGTERM in main.ts).
- * Fastify then stops accepting connections and closes idle keep-alive ones;
- * this adds what it lacks:
- * - a request that arrives anyway (on a keep-alive connection, or pipelined)
+ * Fastify then stops accepting connections and Node closes the idle keep-alive
+ * ones; this adds what they lack:
+ * - connections that have not sent a byte yet (opened ahead of time) are closed
+ *   too: Node counts them as busy, and they would hold the drain up;
+ * - a request that arrives anyway (its bytes were on the way, or pipelined)
  *   answers 503 SHUTTING_DOWN in the envelope instead of Fastify's own 503 body
  *   (`return503OnClosing: false`), so GET /health stops answering 200 at once;
  * - every response sent while draining, including those of requests already in
@@ -64,8 +66,14 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
  */
 export function drainOnClose(fastify: FastifyInstance): void {
   let draining = false;
+  const connections = new Set<Socket>();
+  fastify.server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
   fastify.addHook('preClose', (done) => {
     draining = true;
+    for (const socket of connections) if (socket.bytesRead === 0) socket.destroy();
     done();
   });
   fastify.addHook('onRequest', (_request, reply, done) => {
