@@ -2,7 +2,6 @@ import Redis from 'ioredis';
 import { RedisKeys } from '../src/redis/redis-keys';
 import { BuiltService, productionEnv, waitUntilServing } from './support/built-service';
 import { freePort } from './support/free-port';
-import { RawHttpConnection } from './support/raw-http';
 import { uniquePhone } from './support/test-app';
 
 const METRICS_TOKEN = 'test-metrics-token-0123456789';
@@ -117,20 +116,6 @@ describe('in production (e2e, built service)', () => {
 
       expect(res.status).toBe(status);
       expectSecurityHeaders(res.headers);
-    });
-
-    it('answers a request Node cannot parse in the envelope', async () => {
-      const connection = await RawHttpConnection.open(instance.port);
-      connection.write('NOT HTTP AT ALL\r\n\r\n');
-      const res = await connection.nextResponse();
-
-      expect(res.status).toBe(400);
-      expect(JSON.parse(res.body)).toEqual({
-        success: false,
-        code: 'VALIDATION_FAILED',
-        errorMsg: expect.stringMatching(/^malformed HTTP request/),
-      });
-      await connection.closed;
     });
   });
 
