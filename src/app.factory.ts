@@ -1,10 +1,13 @@
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { answerClientError, answerFrameworkError, drainOnClose } from './common/http-server-errors';
+import {
+  securityHeaders as buildSecurityHeaders,
+  sendOnEveryReply,
+} from './common/security-headers';
 import { appConfig, AppConfig } from './config/configuration';
 
 /** Requests carry small JSON bodies; anything larger is refused with 413. */
@@ -15,6 +18,7 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
  * Everything else (pipe, filter, guard, interceptor) comes with AppModule.
  */
 export async function createApp(): Promise<NestFastifyApplication> {
+  const securityHeaders = await buildSecurityHeaders();
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule,
     new FastifyAdapter({
@@ -23,8 +27,8 @@ export async function createApp(): Promise<NestFastifyApplication> {
       // requests in flight finish (drainOnClose, and main.ts's deadline).
       forceCloseConnections: 'idle',
       return503OnClosing: false,
-      frameworkErrors: answerFrameworkError,
-      clientErrorHandler: answerClientError,
+      frameworkErrors: answerFrameworkError(securityHeaders),
+      clientErrorHandler: answerClientError(securityHeaders),
     }),
     // Start-up logs wait for the pino logger; if start-up fails they are dropped
     // and main.ts prints the reason as one line.
@@ -37,12 +41,9 @@ export async function createApp(): Promise<NestFastifyApplication> {
   // JSON only: without this, fastify would hand a text/plain body to the DTOs.
   fastify.removeContentTypeParser('text/plain');
 
-  // Security headers on every response, with helmet's default policy except
-  // upgrade-insecure-requests: the service (and /docs) is plain HTTP behind a proxy.
-  await app.register(helmet, {
-    contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
-  });
-  // After helmet, so that the 503s of a drain carry its headers too.
+  // helmet's security headers on every response; first, so that the 503s of a
+  // drain carry them too.
+  sendOnEveryReply(fastify, securityHeaders);
   drainOnClose(fastify);
 
   if (config.docsEnabled) {

@@ -80,6 +80,7 @@ describe('HTTP-level failures (e2e)', () => {
 
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(await res.json()).toEqual({
       success: false,
       code,
@@ -112,6 +113,7 @@ describe('HTTP-level failures (e2e)', () => {
       const res = await connection.nextResponse();
 
       expect(res.status).toBe(status);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(JSON.parse(res.body)).toEqual({
         success: false,
         code,
@@ -129,9 +131,9 @@ describe('HTTP-level failures (e2e)', () => {
       await fetch(`${t.baseUrl}/user/code`, { method: 'POST', headers: json, body: '{' }),
     ]) {
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+      expect(res.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
       expect(res.headers.get('strict-transport-security')).toMatch(/max-age=/);
-      expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
     }
   });
 });

@@ -9,9 +9,9 @@ const METRICS_TOKEN = 'test-metrics-token-0123456789';
 /** What helmet adds to every response (a few of them, with the values that matter). */
 function expectSecurityHeaders(headers: Headers): void {
   expect(headers.get('x-content-type-options')).toBe('nosniff');
-  expect(headers.get('x-frame-options')).toBe('SAMEORIGIN');
+  expect(headers.get('x-frame-options')).toBe('DENY');
   expect(headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
-  expect(headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+  expect(headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
   expect(headers.get('x-powered-by')).toBeNull();
 }
 
@@ -111,6 +111,7 @@ describe('in production (e2e, built service)', () => {
       ['a success', () => get('/health'), 200],
       ['an unknown route', () => get('/no/such/route'), 404],
       ['a refused scrape', () => get('/metrics'), 401],
+      ['a URL that cannot be decoded', () => get('/voucher/list/%zz'), 400],
     ])('sends security headers with %s', async (_case, request, status) => {
       const res = await request();
 

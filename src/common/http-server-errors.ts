@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import { failure } from './envelope';
 import { ERROR_TABLE, ErrorCode } from './error-codes';
+import type { SecurityHeaders } from './security-headers';
 
 /*
  * Failures that Fastify and Node answer themselves, before a route runs (and so
@@ -11,13 +12,14 @@ import { ERROR_TABLE, ErrorCode } from './error-codes';
  * do reach the filter and are answered there.
  */
 
-/** A URL Fastify cannot decode (`/voucher/list/%zz`): 400, saying so. */
-export function answerFrameworkError(
-  error: FastifyError,
-  _request: FastifyRequest,
-  reply: FastifyReply,
-): void {
-  void reply.code(400).send(failure('VALIDATION_FAILED', error.message));
+/** A URL Fastify cannot decode (`/voucher/list/%zz`): 400, saying so. No hook runs for it. */
+export function answerFrameworkError(securityHeaders: SecurityHeaders) {
+  return (error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void => {
+    void reply
+      .code(400)
+      .headers(securityHeaders.api)
+      .send(failure('VALIDATION_FAILED', error.message));
+  };
 }
 
 /**
@@ -25,30 +27,36 @@ export function answerFrameworkError(
  * limit, too slow to arrive). There is no request object, only the socket: the
  * answer is written raw, then the connection closed, as Fastify's own handler does.
  */
-export function answerClientError(error: Error & { code?: string }, socket: Socket): void {
-  if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const code: ErrorCode =
-    error.code === 'HPE_HEADER_OVERFLOW'
-      ? 'HEADERS_TOO_LARGE'
-      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? 'REQUEST_TIMEOUT'
-        : 'VALIDATION_FAILED';
-  const { status } = ERROR_TABLE[code];
-  const body = JSON.stringify(
-    code === 'VALIDATION_FAILED'
-      ? failure(code, `malformed HTTP request (${error.code ?? error.message})`)
-      : failure(code),
-  );
-  if (socket.writable) {
-    socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
-        'Content-Type: application/json; charset=utf-8\r\n' +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-        'Connection: close\r\n\r\n' +
-        body,
+export function answerClientError(securityHeaders: SecurityHeaders) {
+  const extraHeaders = Object.entries(securityHeaders.api)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  return (error: Error & { code?: string }, socket: Socket): void => {
+    if (error.code === 'ECONNRESET' || socket.destroyed) return;
+    const code: ErrorCode =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? 'HEADERS_TOO_LARGE'
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? 'REQUEST_TIMEOUT'
+          : 'VALIDATION_FAILED';
+    const { status } = ERROR_TABLE[code];
+    const body = JSON.stringify(
+      code === 'VALIDATION_FAILED'
+        ? failure(code, `malformed HTTP request (${error.code ?? error.message})`)
+        : failure(code),
     );
-  }
-  socket.destroy(error);
+    if (socket.writable) {
+      socket.write(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
+          'Content-Type: application/json; charset=utf-8\r\n' +
+          `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+          extraHeaders +
+          'Connection: close\r\n\r\n' +
+          body,
+      );
+    }
+    socket.destroy(error);
+  };
 }
 
 /**
