@@ -46,9 +46,9 @@ const NOT_SECURITY_HEADERS = new Set([
 
 /**
  * The headers @fastify/helmet sets with `options`, read once from a throwaway
- * Fastify instance. Registered on the app, the plugin rebuilds helmet's
- * middleware on every request; nothing here varies per request (no CSP
- * nonces), so the app sends the precomputed set from one hook instead.
+ * Fastify instance. Nothing here varies per request (no CSP nonces), so the app
+ * sends the precomputed set from one hook, and the answers that run no hook
+ * (http-server-errors.ts) can carry it too.
  */
 async function helmetHeadersFor(options: FastifyHelmetOptions): Promise<Record<string, string>> {
   const probe = new FastifyAdapter().getInstance();
