@@ -56,6 +56,11 @@ describe('shutdown on SIGTERM (e2e, built service)', () => {
     });
   }, 120_000);
 
+  afterEach(async () => {
+    // Whatever happened, the stock row is free again (a no-op without a transaction).
+    await rowLock.rollback();
+  });
+
   afterAll(async () => {
     for (const connection of open) connection.destroy();
     await rowLock?.end();
@@ -151,7 +156,6 @@ describe('shutdown on SIGTERM (e2e, built service)', () => {
     await waitForOutput(service, 'SIGTERM: draining');
 
     // A balancer's health check gets no 200 from now on.
-    expect(await healthStatus(port)).not.toBe(200);
     expect([503, 'refused']).toContain(await healthStatus(port));
     const arrived = arriving.nextResponse();
     arriving.write('\r\n');
@@ -205,27 +209,23 @@ describe('shutdown on SIGTERM (e2e, built service)', () => {
     const idle = await connection(port);
     idle.send('GET', '/health');
     await idle.nextResponse();
-    const stockRow = await lockStockRow(voucherId);
-    try {
-      const slow = await connection(port);
-      slow.send('POST', `/voucher-order/seckill/${voucherId}`, {
-        authorization: `Bearer ${shopper.token}`,
-      });
-      await waitForBlockedUpdate();
+    await lockStockRow(voucherId);
+    const slow = await connection(port);
+    slow.send('POST', `/voucher-order/seckill/${voucherId}`, {
+      authorization: `Bearer ${shopper.token}`,
+    });
+    await waitForBlockedUpdate();
 
-      const signalled = performance.now();
-      service.kill('SIGTERM');
-      const run = await service.exited;
-      const exitedAfter = performance.now() - signalled;
+    const signalled = performance.now();
+    service.kill('SIGTERM');
+    const run = await service.exited;
+    const exitedAfter = performance.now() - signalled;
 
-      expect(run.code).toBe(1);
-      expect(exitedAfter).toBeGreaterThan(timeoutMs - 100);
-      expect(exitedAfter).toBeLessThan(timeoutMs + 1000);
-      expect(run.output).toContain('SHUTDOWN_TIMEOUT_MS');
-      await expect(slow.nextResponse(1000)).rejects.toThrow(/closed the connection/);
-      expect(idle.isClosed).toBe(true);
-    } finally {
-      await stockRow.release();
-    }
+    expect(run.code).toBe(1);
+    expect(exitedAfter).toBeGreaterThan(timeoutMs - 100);
+    expect(exitedAfter).toBeLessThan(timeoutMs + 1000);
+    expect(run.output).toContain('SHUTDOWN_TIMEOUT_MS');
+    await expect(slow.nextResponse(1000)).rejects.toThrow(/closed the connection/);
+    expect(idle.isClosed).toBe(true);
   });
 });
