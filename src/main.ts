@@ -1,4 +1,5 @@
-import { INestApplication, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app.factory';
 import { appConfig, AppConfig } from './config/configuration';
 import { StartupError } from './common/startup-error';
@@ -13,13 +14,16 @@ async function bootstrap(): Promise<void> {
 }
 
 /**
- * SIGTERM or SIGINT: drain, then exit 0. app.close() stops accepting
+ * SIGTERM or SIGINT: drain, then exit 0. Closing the HTTP server stops accepting
  * connections, answers new requests 503 SHUTTING_DOWN, closes idle keep-alive
- * connections, lets requests in flight finish, then closes MySQL and Redis.
+ * connections and lets requests in flight finish (http-server-errors.ts); then
+ * app.close() runs the modules' shutdown hooks and closes MySQL and Redis. The
+ * HTTP server goes first on purpose: app.close() alone would run every
+ * onModuleDestroy hook before it, while requests still need those services.
  * Whatever is still running after SHUTDOWN_TIMEOUT_MS is cut: exit 1 at the
  * deadline, however many sockets clients hold open. A second signal exits at once.
  */
-function shutDownOnSignals(app: INestApplication, timeoutMs: number): void {
+function shutDownOnSignals(app: NestFastifyApplication, timeoutMs: number): void {
   const logger = new Logger('Shutdown');
   let draining = false;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -35,16 +39,21 @@ function shutDownOnSignals(app: INestApplication, timeoutMs: number): void {
       );
       process.exit(1);
     }, timeoutMs).unref();
-    app.close().then(
-      () => {
-        logger.log('drained; exiting');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .close()
+      .then(() => app.close())
+      .then(
+        () => {
+          logger.log('drained; exiting');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
