@@ -131,7 +131,9 @@ describe('HTTP-level failures (e2e)', () => {
       await fetch(`${t.baseUrl}/user/code`, { method: 'POST', headers: json, body: '{' }),
     ]) {
       expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-      expect(res.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'");
+      expect(res.headers.get('content-security-policy')).toBe(
+        "default-src 'none';frame-ancestors 'none'",
+      );
       expect(res.headers.get('strict-transport-security')).toMatch(/max-age=/);
       expect(res.headers.get('x-frame-options')).toBe('DENY');
     }
