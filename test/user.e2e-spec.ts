@@ -1,4 +1,6 @@
+import type { Response } from 'supertest';
 import { RedisKeys } from '../src/redis/redis-keys';
+import { redisCommandsDuring, touching } from './support/redis-monitor';
 import { loginShopper, startTestApp, TestApp, uniquePhone } from './support/test-app';
 
 describe('user (e2e)', () => {
@@ -93,12 +95,18 @@ describe('user (e2e)', () => {
     });
 
     it('refuses a malformed code with 400 before looking it up', async () => {
-      const res = await t.api
-        .post('/user/login')
-        .send({ phone: uniquePhone(), code: '12345' })
-        .expect(400);
+      const phone = uniquePhone();
+      await t.api.post('/user/code').send({ phone }).expect(200);
+      let res!: Response;
+
+      const commands = await redisCommandsDuring(t.redis, async () => {
+        res = await t.api.post('/user/login').send({ phone, code: '12345' }).expect(400);
+      });
+
       expect(res.body.code).toBe('VALIDATION_FAILED');
       expect(res.body.errorMsg).toContain('code');
+      // Nothing about the phone was read or counted: its live code keeps all its guesses.
+      expect(touching(commands, phone)).toEqual([]);
     });
   });
 
