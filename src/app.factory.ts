@@ -3,6 +3,12 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { answerClientError, answerFrameworkError, drainOnClose } from './common/http-server-errors';
+import {
+  securityHeaders as buildSecurityHeaders,
+  sendOnEveryReply,
+} from './common/security-headers';
+import { appConfig, AppConfig } from './config/configuration';
 
 /** Requests carry small JSON bodies; anything larger is refused with 413. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -12,29 +18,46 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
  * Everything else (pipe, filter, guard, interceptor) comes with AppModule.
  */
 export async function createApp(): Promise<NestFastifyApplication> {
+  const securityHeaders = await buildSecurityHeaders();
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule,
-    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES }),
+    new FastifyAdapter({
+      bodyLimit: BODY_LIMIT_BYTES,
+      // On close, stop listening and close idle keep-alive connections at once;
+      // requests in flight finish (drainOnClose, and main.ts's deadline).
+      forceCloseConnections: 'idle',
+      return503OnClosing: false,
+      frameworkErrors: answerFrameworkError(securityHeaders),
+      clientErrorHandler: answerClientError(securityHeaders),
+    }),
     // Start-up logs wait for the pino logger; if start-up fails they are dropped
     // and main.ts prints the reason as one line.
     { bufferLogs: true, autoFlushLogs: false, abortOnError: false },
   );
   app.useLogger(app.get(Logger));
   app.flushLogs();
-  app.enableShutdownHooks();
+  const config = app.get<AppConfig>(appConfig.KEY);
+  const fastify = app.getHttpAdapter().getInstance();
   // JSON only: without this, fastify would hand a text/plain body to the DTOs.
-  app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+  fastify.removeContentTypeParser('text/plain');
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Seckill service')
-      .setDescription(
-        'Flash-sale voucher ordering. Every response is {success, data | code, errorMsg}.',
-      )
-      .setVersion('1')
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document);
+  // helmet's security headers on every response; first, so that the 503s of a
+  // drain carry them too.
+  sendOnEveryReply(fastify, securityHeaders);
+  drainOnClose(fastify);
+
+  if (config.docsEnabled) {
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Seckill service')
+        .setDescription(
+          'Flash-sale voucher ordering. Every response is {success, data | code, errorMsg}.',
+        )
+        .setVersion('1')
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document);
+  }
   return app;
 }

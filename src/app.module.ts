@@ -1,11 +1,10 @@
 import { Module } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { createValidationPipe } from './common/validation';
-import { allConfigs, appConfig, AppConfig } from './config/configuration';
-import { envValidationSchema } from './config/env.validation';
+import { AppConfigModule } from './config/config.module';
+import { appConfig, AppConfig } from './config/configuration';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -25,13 +24,7 @@ function canLoad(moduleName: string): boolean {
 
 @Module({
   imports: [
-    ConfigModule.forRoot({
-      isGlobal: true,
-      cache: true,
-      load: allConfigs,
-      validationSchema: envValidationSchema,
-      validationOptions: { abortEarly: false },
-    }),
+    AppConfigModule,
     LoggerModule.forRootAsync({
       inject: [appConfig.KEY],
       useFactory: (config: AppConfig) => ({

@@ -1,13 +1,62 @@
 import { Logger } from '@nestjs/common';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from './app.factory';
 import { appConfig, AppConfig } from './config/configuration';
 import { StartupError } from './common/startup-error';
 
 async function bootstrap(): Promise<void> {
   const app = await createApp();
-  const { host, port } = app.get<AppConfig>(appConfig.KEY);
+  const { host, port, docsEnabled, shutdownTimeoutMs } = app.get<AppConfig>(appConfig.KEY);
   await app.listen(port, host);
-  Logger.log(`listening on ${await app.getUrl()} (OpenAPI UI at /docs)`, 'Bootstrap');
+  shutDownOnSignals(app, shutdownTimeoutMs);
+  const docs = docsEnabled ? ' (OpenAPI UI at /docs)' : '';
+  Logger.log(`listening on ${await app.getUrl()}${docs}`, 'Bootstrap');
+}
+
+/**
+ * SIGTERM or SIGINT: drain, then exit 0. Closing the HTTP server stops accepting
+ * connections, answers new requests 503 SHUTTING_DOWN, closes idle keep-alive
+ * connections and lets requests in flight finish (http-server-errors.ts); then
+ * app.close() runs the modules' shutdown hooks and closes MySQL and Redis. The
+ * HTTP server goes first on purpose: app.close() alone would run every
+ * onModuleDestroy hook before it, while requests still need those services.
+ * Whatever is still running after SHUTDOWN_TIMEOUT_MS is cut: exit 1 at the
+ * deadline, however many sockets clients hold open. A second signal exits at once.
+ */
+function shutDownOnSignals(app: NestFastifyApplication, timeoutMs: number): void {
+  const logger = new Logger('Shutdown');
+  let draining = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (draining) {
+      logger.warn(`${signal} again: exiting without waiting`);
+      process.exit(1);
+    }
+    draining = true;
+    logger.log(`${signal}: draining, at most ${timeoutMs} ms`);
+    setTimeout(() => {
+      logger.error(
+        `SHUTDOWN_TIMEOUT_MS (${timeoutMs} ms) passed: cutting requests still in flight`,
+      );
+      process.exit(1);
+    }, timeoutMs).unref();
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .close()
+      .then(() => app.close())
+      .then(
+        () => {
+          logger.log('drained; exiting');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }
 
 bootstrap().catch((error: unknown) => {

@@ -9,3 +9,5 @@ process.env.DB_HOST = '127.0.0.1';
 process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent';
 process.env.ADMIN_TOKEN = 'test-admin-token-0123456789';
 delete process.env.PORT;
+// Outside production only loopback is allowed; a HOST from the shell must not stop the tests.
+process.env.HOST = '127.0.0.1';

@@ -35,8 +35,6 @@ const SHOP_ID = 4242;
 /** A refused start is one connection attempt; the rest is loading Node and Nest (slow on a busy machine). */
 const START_FAILURE_MS = 8000;
 
-// jest.config.js sets testTimeout inside the e2e project, where Jest ignores it (5 s default).
-
 interface Timed {
   res: Response;
   ms: number;
@@ -140,7 +138,7 @@ describe('dependency outages while running', () => {
   beforeAll(async () => {
     // The app talks to a Redis of its own and to MySQL through a proxy, so both
     // can fail for it alone. test/env.ts has pointed it at the shared servers;
-    // the config factories read process.env again when createApp() runs.
+    // createApp() validates process.env again and builds the config from it.
     redis = await RedisServerProcess.start();
     mysql = await TcpProxy.start({ host: '127.0.0.1', port: 3306 });
     process.env.REDIS_URL = redis.url;

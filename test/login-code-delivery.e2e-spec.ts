@@ -1,10 +1,6 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import request from 'supertest';
 import { RedisKeys } from '../src/redis/redis-keys';
-import { BuiltService } from './support/built-service';
-import { freePort } from './support/free-port';
 import { SmsWebhook } from './support/sms-webhook';
-import { ADMIN_TOKEN, startTestApp, TestApp, uniquePhone } from './support/test-app';
+import { startTestApp, TestApp, uniquePhone } from './support/test-app';
 
 const WEBHOOK_TOKEN = 'sms-bridge-secret-0123456789';
 const TIMEOUT_MS = 1000; // DEPENDENCY_TIMEOUT_MS, the default
@@ -106,76 +102,5 @@ describe('login codes through the SMS webhook, in production (e2e)', () => {
     expect(await t.redis.get(RedisKeys.loginCodesPerDay(phone))).toBe('2');
     // A successful send does start the cooldown.
     expect((await askCode(phone).expect(429)).body.code).toBe('TOO_MANY_REQUESTS');
-  });
-});
-
-describe('the production process and login codes (e2e, built service)', () => {
-  let service: BuiltService | undefined;
-  let sms: SmsWebhook | undefined;
-
-  beforeAll(async () => {
-    sms = await SmsWebhook.start();
-    service = await BuiltService.build();
-  }, 120_000);
-  afterAll(async () => {
-    service?.dispose();
-    await sms?.close();
-  });
-
-  async function productionEnv(env: Record<string, string> = {}): Promise<Record<string, string>> {
-    return {
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'trace',
-      HOST: '127.0.0.1',
-      PORT: String(await freePort()),
-      DB_HOST: '127.0.0.1',
-      DB_PORT: '3306',
-      DB_NAME: process.env.TEST_DB_NAME ?? 'seckill_test',
-      REDIS_URL: process.env.REDIS_URL!,
-      ADMIN_TOKEN,
-      ...env,
-    };
-  }
-
-  it('refuses to start without SMS_WEBHOOK_URL, with one line naming it', async () => {
-    const run = await service!.run(await productionEnv(), 10_000);
-
-    const lines = run.output.split('\n').filter((line) => line.trim() !== '');
-    expect(lines).toEqual([
-      expect.stringMatching(/^seckill: cannot start: Config validation error: .*"SMS_WEBHOOK_URL"/),
-    ]);
-    expect(run.code).toBe(1);
-  });
-
-  it('never writes a login code to its output, at log level trace, sent or not', async () => {
-    const env = await productionEnv({ SMS_WEBHOOK_URL: sms!.url });
-    const api = request(`http://127.0.0.1:${env.PORT}`);
-    // The process runs until it is killed at the deadline; everything it wrote is kept.
-    const running = service!.run(env, 8_000);
-    const deadline = Date.now() + 6_000;
-    while ((await api.get('/health').catch(() => undefined))?.status !== 200) {
-      if (Date.now() > deadline) throw new Error('the service did not come up');
-      await sleep(100);
-    }
-    const [sent, unsent] = [uniquePhone(), uniquePhone()];
-
-    await api.post('/user/code').send({ phone: sent }).expect(200, { success: true, data: null });
-    await api
-      .post('/user/login')
-      .send({ phone: sent, code: sms!.codeFor(sent) })
-      .expect(200);
-    sms!.behaviour = { answer: 'status', status: 500 };
-    await api.post('/user/code').send({ phone: unsent }).expect(503);
-    sms!.behaviour = { answer: 'ok' };
-    const { output } = await running;
-
-    expect(output).toContain('/user/login'); // the requests were logged...
-    expect(output).toContain('the SMS webhook failed');
-    for (const phone of [sent, unsent]) {
-      const code = sms!.codeFor(phone)!;
-      expect(code).toMatch(/^\d{6}$/);
-      // ...without their codes (as a number of its own, not a part of a timestamp)
-      expect(output).not.toMatch(new RegExp(`(?<!\\d)${code}(?!\\d)`));
-    }
   });
 });

@@ -1,6 +1,8 @@
 import { OrderRepository } from '../src/order/order.repository';
 import { OrderIdGenerator } from '../src/order/order-id.generator';
+import type { Response } from 'supertest';
 import { RedisKeys } from '../src/redis/redis-keys';
+import { redisCommandsDuring, touching } from './support/redis-monitor';
 import {
   createSeckillVoucher,
   loginShopper,
@@ -123,9 +125,13 @@ describe('voucher-order (e2e)', () => {
       'refuses voucher id %s with 400, taking no lock',
       async (id) => {
         const [shopper] = await signInShoppers(t, 1);
-        const res = await order(id, shopper.token).expect(400);
+        let res!: Response;
+        const commands = await redisCommandsDuring(t.redis, async () => {
+          res = await order(id, shopper.token).expect(400);
+        });
         expect(res.body.code).toBe('VALIDATION_FAILED');
-        expect(await t.redis.exists(RedisKeys.orderLock(shopper.id))).toBe(0);
+        // Not merely released by now: never asked for.
+        expect(touching(commands, RedisKeys.orderLock(shopper.id))).toEqual([]);
       },
     );
 

@@ -3,6 +3,7 @@ import { VoucherService } from '../src/voucher/voucher.service';
 import {
   ADMIN_TOKEN,
   createSeckillVoucher,
+  loginShopper,
   seckillVoucherBody,
   startTestApp,
   TestApp,
@@ -47,15 +48,21 @@ describe('voucher (e2e)', () => {
       expect(new Date(row.end_time).toISOString()).toBe(body.endTime);
     });
 
-    it.each([
-      ['no admin token', undefined],
-      ['a wrong admin token', 'not-the-admin-token'],
-      ['a shopper-style header only', ''],
-    ])('answers 403 FORBIDDEN with %s and creates nothing', async (_case, header) => {
+    it.each<[string, () => Record<string, string> | Promise<Record<string, string>>]>([
+      ['no admin token', () => ({})],
+      ['a wrong admin token', () => ({ 'x-admin-token': 'not-the-admin-token' })],
+      ['an empty admin token', () => ({ 'x-admin-token': '' })],
+      [
+        "a shopper's token only",
+        async () => ({ authorization: `Bearer ${await loginShopper(t.api)}` }),
+      ],
+    ])('answers 403 FORBIDDEN with %s and creates nothing', async (_case, headers) => {
       const before = await countVouchers();
-      const req = t.api.post('/voucher/seckill').send(seckillVoucherBody());
-      if (header) void req.set('x-admin-token', header);
-      const res = await req.expect(403);
+      const res = await t.api
+        .post('/voucher/seckill')
+        .set(await headers())
+        .send(seckillVoucherBody())
+        .expect(403);
       expect(res.body).toEqual({ success: false, code: 'FORBIDDEN', errorMsg: 'admin only' });
       expect(await countVouchers()).toEqual(before);
     });

@@ -2,7 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@n
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { dependencyBehind } from './dependency-failure';
 import { DependencyUnavailableError, DomainError } from './domain-error';
-import { FailureEnvelope } from './envelope';
+import { failure } from './envelope';
 import { ERROR_TABLE, ErrorCode } from './error-codes';
 import { RetryLaterError } from './retry-later.error';
 
@@ -36,9 +36,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const failure = this.toFailure(exception, request);
-    const body: FailureEnvelope = { success: false, code: failure.code, errorMsg: failure.message };
-    void reply.status(ERROR_TABLE[failure.code].status).send(body);
+    const { code, message } = this.toFailure(exception, request);
+    void reply.status(ERROR_TABLE[code].status).send(failure(code, message));
   }
 
   private toFailure(exception: unknown, request: FastifyRequest): Failure {

@@ -1,4 +1,4 @@
-import { ErrorCode } from './error-codes';
+import { ERROR_TABLE, ErrorCode } from './error-codes';
 
 export interface SuccessEnvelope<T> {
   success: true;
@@ -26,4 +26,12 @@ export function ok<T>(data: T): SuccessEnvelope<T> {
 /** `{ success: true, data: items, total }`. */
 export function okList<T>(items: T[], total: number = items.length): SuccessEnvelope<T[]> {
   return { success: true, data: items, total };
+}
+
+/** `{ success: false, code, errorMsg }`, with the table's message unless a detail is given. */
+export function failure(
+  code: ErrorCode,
+  errorMsg: string = ERROR_TABLE[code].message,
+): FailureEnvelope {
+  return { success: false, code, errorMsg };
 }

@@ -1,74 +1,86 @@
-import { ConfigType, registerAs } from '@nestjs/config';
-import { splitUrlList } from './env.validation';
+import { Env, splitUrlList } from './env.validation';
 
 /**
- * Typed configuration, one namespace per concern. Values are already validated
- * and defaulted by envValidationSchema, so reading them here cannot fail.
+ * Typed configuration, one namespace per concern, injected by its KEY. Each is
+ * built once per application from the environment as validateEnv() converted
+ * and defaulted it (config.module.ts), never from process.env: a default that
+ * only the schema knows, or `DOCS_ENABLED=TRUE`, is what the service runs with.
  */
-const env = (name: string): string => process.env[name] as string;
-const int = (name: string): number => Number(process.env[name]);
-const optional = (name: string): string | undefined => process.env[name] || undefined;
+export interface ConfigSection<T> {
+  readonly KEY: string;
+  build(env: Env): T;
+}
 
-export const appConfig = registerAs('app', () => ({
-  nodeEnv: env('NODE_ENV'),
-  isProduction: env('NODE_ENV') === 'production',
-  port: int('PORT'),
-  logLevel: env('LOG_LEVEL'),
-  host: env('HOST'),
-  adminToken: env('ADMIN_TOKEN'),
+function section<T>(name: string, build: (env: Env) => T): ConfigSection<T> {
+  return { KEY: `CONFIGURATION(${name})`, build };
+}
+
+export const appConfig = section('app', (env) => ({
+  nodeEnv: env.NODE_ENV,
+  isProduction: env.NODE_ENV === 'production',
+  port: env.PORT,
+  logLevel: env.LOG_LEVEL,
+  host: env.HOST,
+  adminToken: env.ADMIN_TOKEN,
+  docsEnabled: env.DOCS_ENABLED,
+  /** undefined: /metrics is open (as on a loopback-only development box). */
+  metricsToken: env.METRICS_TOKEN,
+  shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
 }));
 
-export const databaseConfig = registerAs('database', () => ({
-  host: env('DB_HOST'),
-  port: int('DB_PORT'),
-  user: env('DB_USER'),
-  password: env('DB_PASSWORD'),
-  name: env('DB_NAME'),
-  poolSize: int('DB_POOL_SIZE'),
-  timeoutMs: int('DEPENDENCY_TIMEOUT_MS'),
-  settleTimeoutMs: int('ORDER_SETTLE_TIMEOUT_MS'),
+export const databaseConfig = section('database', (env) => ({
+  host: env.DB_HOST,
+  port: env.DB_PORT,
+  user: env.DB_USER,
+  password: env.DB_PASSWORD,
+  name: env.DB_NAME,
+  poolSize: env.DB_POOL_SIZE,
+  timeoutMs: env.DEPENDENCY_TIMEOUT_MS,
+  settleTimeoutMs: env.ORDER_SETTLE_TIMEOUT_MS,
 }));
 
-export const redisConfig = registerAs('redis', () => ({
-  url: env('REDIS_URL'),
-  timeoutMs: int('DEPENDENCY_TIMEOUT_MS'),
+export const redisConfig = section('redis', (env) => ({
+  url: env.REDIS_URL,
+  timeoutMs: env.DEPENDENCY_TIMEOUT_MS,
 }));
 
-export const lockConfig = registerAs('lock', () => ({
+export const lockConfig = section('lock', (env) => ({
   /** Independent masters of the locks; empty: the locks live on REDIS_URL. */
-  urls: splitUrlList(env('REDIS_LOCK_URLS')),
-  timeoutMs: int('DEPENDENCY_TIMEOUT_MS'),
+  urls: splitUrlList(env.REDIS_LOCK_URLS),
+  timeoutMs: env.DEPENDENCY_TIMEOUT_MS,
 }));
 
-export const authConfig = registerAs('auth', () => ({
-  tokenTtlSeconds: int('TOKEN_TTL_SECONDS'),
-  loginCodeTtlSeconds: int('LOGIN_CODE_TTL_SECONDS'),
-  loginMaxFailures: int('LOGIN_MAX_FAILURES'),
-  loginFailureWindowSeconds: int('LOGIN_FAILURE_WINDOW_SECONDS'),
-  loginCodeCooldownSeconds: int('LOGIN_CODE_COOLDOWN_SECONDS'),
-  loginCodesPerDay: int('LOGIN_CODES_PER_DAY'),
-  /** Where login codes are POSTed; undefined outside production means "answer them in the response". */
-  smsWebhookUrl: optional('SMS_WEBHOOK_URL'),
-  smsWebhookToken: optional('SMS_WEBHOOK_TOKEN'),
-  smsWebhookTimeoutMs: int('DEPENDENCY_TIMEOUT_MS'),
-  singleSession: env('SINGLE_SESSION') === 'true',
-  loginLockLeaseMs: int('LOGIN_LOCK_LEASE_MS'),
-  loginLockWaitMs: int('LOGIN_LOCK_WAIT_MS'),
+export const authConfig = section('auth', (env) => ({
+  tokenTtlSeconds: env.TOKEN_TTL_SECONDS,
+  loginCodeTtlSeconds: env.LOGIN_CODE_TTL_SECONDS,
+  loginMaxFailures: env.LOGIN_MAX_FAILURES,
+  loginFailureWindowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS,
+  loginCodeCooldownSeconds: env.LOGIN_CODE_COOLDOWN_SECONDS,
+  loginCodesPerDay: env.LOGIN_CODES_PER_DAY,
+  /** Where login codes are POSTed; undefined outside production: they go back in the response. */
+  smsWebhookUrl: env.SMS_WEBHOOK_URL,
+  smsWebhookToken: env.SMS_WEBHOOK_TOKEN,
+  smsWebhookTimeoutMs: env.DEPENDENCY_TIMEOUT_MS,
+  singleSession: env.SINGLE_SESSION,
+  loginLockLeaseMs: env.LOGIN_LOCK_LEASE_MS,
+  loginLockWaitMs: env.LOGIN_LOCK_WAIT_MS,
 }));
 
-export const seckillConfig = registerAs('seckill', () => ({
-  orderLockLeaseMs: int('ORDER_LOCK_LEASE_MS'),
-  voucherCacheTtlMs: int('VOUCHER_CACHE_TTL_MS'),
+export const seckillConfig = section('seckill', (env) => ({
+  orderLockLeaseMs: env.ORDER_LOCK_LEASE_MS,
+  voucherCacheTtlMs: env.VOUCHER_CACHE_TTL_MS,
 }));
 
-export type AppConfig = ConfigType<typeof appConfig>;
-export type DatabaseConfig = ConfigType<typeof databaseConfig>;
-export type RedisConfig = ConfigType<typeof redisConfig>;
-export type LockConfig = ConfigType<typeof lockConfig>;
-export type AuthConfig = ConfigType<typeof authConfig>;
-export type SeckillConfig = ConfigType<typeof seckillConfig>;
+type ConfigOf<S> = S extends ConfigSection<infer T> ? T : never;
 
-export const allConfigs = [
+export type AppConfig = ConfigOf<typeof appConfig>;
+export type DatabaseConfig = ConfigOf<typeof databaseConfig>;
+export type RedisConfig = ConfigOf<typeof redisConfig>;
+export type LockConfig = ConfigOf<typeof lockConfig>;
+export type AuthConfig = ConfigOf<typeof authConfig>;
+export type SeckillConfig = ConfigOf<typeof seckillConfig>;
+
+export const allConfigs: readonly ConfigSection<unknown>[] = [
   appConfig,
   databaseConfig,
   redisConfig,

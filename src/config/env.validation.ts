@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import * as Joi from 'joi';
 import { lockWaitSeconds } from '../database/session-settings';
 
@@ -17,6 +18,25 @@ function isRedisUrl(value: string): boolean {
 
 export const DEFAULT_ADMIN_TOKEN = 'dev-admin-token-change-me';
 
+/** 127.0.0.0/8, ::1 (also IPv4-mapped) and `localhost`: nothing outside this machine can connect. */
+export function isLoopback(host: string): boolean {
+  const address = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (address === 'localhost') return true;
+  if (isIP(address) === 4) return address.startsWith('127.');
+  if (isIP(address) === 6) return address === '::1' || /^::ffff:127\./.test(address);
+  return false;
+}
+
+const loopbackOutsideProduction: Joi.CustomValidator<string> = (host, helpers) =>
+  isLoopback(host)
+    ? host
+    : helpers.message({
+        custom:
+          `"HOST" ${host} is not a loopback address; outside production the service listens on ` +
+          'loopback only (a development build hands out login codes and has a public default ' +
+          'admin token): set NODE_ENV=production (and ADMIN_TOKEN) to listen on it',
+      });
+
 /**
  * Lock waits the seckill procedure can make, each bounded by the session's
  * lock wait timeouts: the order table's metadata lock (the SELECT), the stock
@@ -35,6 +55,11 @@ export function minimumOrderLockLeaseMs(timeoutMs: number): number {
   return 2 * timeoutMs + ORDER_CALL_LOCK_WAITS * lockWaitSeconds(timeoutMs) * 1000;
 }
 
+/** 10 s, or the shortest lease the deadline allows rounded up to a second, whichever is longer. */
+export function defaultOrderLockLeaseMs(timeoutMs: number): number {
+  return Math.max(10_000, Math.ceil((minimumOrderLockLeaseMs(timeoutMs) + 1) / 1000) * 1000);
+}
+
 /**
  * Every environment variable the service reads, validated once at boot.
  * Defaults match a local machine and docker-compose.yml.
@@ -45,7 +70,22 @@ export const envValidationSchema = Joi.object({
   LOG_LEVEL: Joi.string()
     .valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')
     .default('info'),
-  HOST: Joi.string().default('127.0.0.1'),
+  HOST: Joi.string()
+    .default('127.0.0.1')
+    .when('NODE_ENV', {
+      not: 'production',
+      then: Joi.string().custom(loopbackOutsideProduction),
+    }),
+  /** The OpenAPI UI (/docs) and JSON (/docs-json): on outside production, off in it unless asked. */
+  DOCS_ENABLED: Joi.boolean().when('NODE_ENV', {
+    is: 'production',
+    then: Joi.boolean().default(false),
+    otherwise: Joi.boolean().default(true),
+  }),
+  /** When set, GET /metrics wants `authorization: Bearer <METRICS_TOKEN>`. */
+  METRICS_TOKEN: Joi.string().min(16).optional(),
+  /** How long SIGTERM waits for requests in flight before it cuts them and exits. */
+  SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(100).max(600_000).default(10_000),
 
   DB_HOST: Joi.string().hostname().default('127.0.0.1'),
   DB_PORT: Joi.number().port().default(3306),
@@ -119,7 +159,14 @@ export const envValidationSchema = Joi.object({
   LOGIN_LOCK_LEASE_MS: Joi.number().integer().min(100).max(60_000).default(5000),
   LOGIN_LOCK_WAIT_MS: Joi.number().integer().min(0).max(60_000).default(2000),
 
-  ORDER_LOCK_LEASE_MS: Joi.number().integer().min(1000).max(600_000).default(10_000),
+  /** Unset: 10 s, or longer when DEPENDENCY_TIMEOUT_MS needs it (see minimumOrderLockLeaseMs). */
+  ORDER_LOCK_LEASE_MS: Joi.number()
+    .integer()
+    .min(1000)
+    .max(600_000)
+    .default((env: { DEPENDENCY_TIMEOUT_MS?: unknown }) =>
+      defaultOrderLockLeaseMs(Number(env.DEPENDENCY_TIMEOUT_MS ?? 1000)),
+    ),
   VOUCHER_CACHE_TTL_MS: Joi.number().integer().min(0).max(60_000).default(1000),
 }).custom((env: { DEPENDENCY_TIMEOUT_MS: number; ORDER_LOCK_LEASE_MS: number }, helpers) => {
   const minimum = minimumOrderLockLeaseMs(env.DEPENDENCY_TIMEOUT_MS);
@@ -130,3 +177,55 @@ export const envValidationSchema = Joi.object({
   }
   return env;
 });
+
+/** The environment as envValidationSchema leaves it: converted, defaulted, checked. */
+export interface Env {
+  NODE_ENV: 'development' | 'production' | 'test';
+  PORT: number;
+  LOG_LEVEL: string;
+  HOST: string;
+  DOCS_ENABLED: boolean;
+  METRICS_TOKEN?: string;
+  SHUTDOWN_TIMEOUT_MS: number;
+  DB_HOST: string;
+  DB_PORT: number;
+  DB_USER: string;
+  DB_PASSWORD: string;
+  DB_NAME: string;
+  DB_POOL_SIZE: number;
+  REDIS_URL: string;
+  REDIS_LOCK_URLS: string;
+  DEPENDENCY_TIMEOUT_MS: number;
+  ORDER_SETTLE_TIMEOUT_MS: number;
+  ADMIN_TOKEN: string;
+  TOKEN_TTL_SECONDS: number;
+  LOGIN_CODE_TTL_SECONDS: number;
+  LOGIN_MAX_FAILURES: number;
+  LOGIN_FAILURE_WINDOW_SECONDS: number;
+  LOGIN_CODE_COOLDOWN_SECONDS: number;
+  LOGIN_CODES_PER_DAY: number;
+  SMS_WEBHOOK_URL?: string;
+  SMS_WEBHOOK_TOKEN?: string;
+  SINGLE_SESSION: boolean;
+  LOGIN_LOCK_LEASE_MS: number;
+  LOGIN_LOCK_WAIT_MS: number;
+  ORDER_LOCK_LEASE_MS: number;
+  VOUCHER_CACHE_TTL_MS: number;
+}
+
+/**
+ * Validates `raw` (process.env at boot) and returns the values the service runs
+ * with. A variable set to the empty string counts as unset, so `METRICS_TOKEN=`
+ * in a .env file or a compose file means "no token", and a default applies.
+ * Throws one "Config validation error: ..." naming every bad variable.
+ */
+export function validateEnv(raw: Record<string, string | undefined>): Env {
+  const given = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== ''));
+  const result: Joi.ValidationResult<Env> = envValidationSchema.validate(given, {
+    abortEarly: false,
+    allowUnknown: true,
+    stripUnknown: true,
+  });
+  if (result.error) throw new Error(`Config validation error: ${result.error.message}`);
+  return result.value;
+}

@@ -18,6 +18,9 @@ function appConfig(overrides: Partial<AppConfig> = {}): AppConfig {
     logLevel: 'silent',
     host: '127.0.0.1',
     adminToken: ADMIN_TOKEN,
+    docsEnabled: false,
+    metricsToken: undefined,
+    shutdownTimeoutMs: 10_000,
     ...overrides,
   };
 }

@@ -1,0 +1,7 @@
+import { DomainError } from '../common/domain-error';
+
+export class MetricsTokenRequiredError extends DomainError {
+  constructor() {
+    super('METRICS_TOKEN_REQUIRED');
+  }
+}
