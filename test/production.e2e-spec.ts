@@ -2,6 +2,7 @@ import Redis from 'ioredis';
 import { RedisKeys } from '../src/redis/redis-keys';
 import { BuiltService, productionEnv, waitUntilServing } from './support/built-service';
 import { freePort } from './support/free-port';
+import { SmsWebhook } from './support/sms-webhook';
 import { uniquePhone } from './support/test-app';
 
 const METRICS_TOKEN = 'test-metrics-token-0123456789';
@@ -19,15 +20,18 @@ function expectSecurityHeaders(headers: Headers): void {
 describe('in production (e2e, built service)', () => {
   let built: BuiltService | undefined;
   let redis: Redis;
+  let sms: SmsWebhook;
 
   beforeAll(async () => {
     built = await BuiltService.build();
     redis = new Redis(process.env.REDIS_URL!);
+    sms = await SmsWebhook.start();
   }, 120_000);
 
   afterAll(async () => {
     built?.dispose();
     await redis?.quit();
+    await sms?.close();
   });
 
   async function serve(overrides: Record<string, string>) {
@@ -42,7 +46,12 @@ describe('in production (e2e, built service)', () => {
     let instance: Awaited<ReturnType<typeof serve>>;
 
     beforeAll(async () => {
-      instance = await serve({ HOST: '0.0.0.0', LOG_LEVEL: 'trace', METRICS_TOKEN });
+      instance = await serve({
+        HOST: '0.0.0.0',
+        LOG_LEVEL: 'trace',
+        METRICS_TOKEN,
+        SMS_WEBHOOK_URL: sms.url,
+      });
     }, 60_000);
 
     afterAll(async () => {
@@ -53,22 +62,47 @@ describe('in production (e2e, built service)', () => {
     const get = (path: string, headers: Record<string, string> = {}) =>
       fetch(`${instance.baseUrl}${path}`, { headers });
 
-    it('stores the login code but never hands it back nor logs it', async () => {
-      const phone = uniquePhone();
-      const res = await fetch(`${instance.baseUrl}/user/code`, {
+    const askCode = (phone: string) =>
+      fetch(`${instance.baseUrl}/user/code`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ phone }),
       });
+    /** The code as a number of its own in the output, not a part of a timestamp. */
+    const logged = (code: string) => new RegExp(`(?<!\\d)${code}(?!\\d)`);
+
+    it('sends the login code to the SMS webhook, stores it, never hands it back nor logs it', async () => {
+      const phone = uniquePhone();
+      const res = await askCode(phone);
 
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ success: true, data: null });
-      const code = await redis.hget(RedisKeys.loginCode(phone), 'code');
+      const code = sms.codeFor(phone)!;
       expect(code).toMatch(/^\d{6}$/);
+      expect(await redis.hget(RedisKeys.loginCode(phone), 'code')).toBe(code);
       // The request was logged (trace level logs everything), the code nowhere.
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(instance.service.output()).toContain('/user/code');
-      expect(instance.service.output()).not.toMatch(new RegExp(`(?<!\\d)${code}(?!\\d)`));
+      expect(instance.service.output()).not.toMatch(logged(code));
+    });
+
+    it('logs a failed send without its code, and stores none', async () => {
+      const phone = uniquePhone();
+      sms.behaviour = { answer: 'status', status: 500 };
+      try {
+        const res = await askCode(phone);
+
+        expect(res.status).toBe(503);
+        expect(((await res.json()) as { code: string }).code).toBe('CODE_NOT_SENT');
+      } finally {
+        sms.behaviour = { answer: 'ok' };
+      }
+      const code = sms.codeFor(phone)!;
+      expect(code).toMatch(/^\d{6}$/);
+      expect(await redis.exists(RedisKeys.loginCode(phone))).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(instance.service.output()).toContain('the SMS webhook failed');
+      expect(instance.service.output()).not.toMatch(logged(code));
     });
 
     it.each(['/docs', '/docs/', '/docs-json'])('serves no %s', async (path) => {
@@ -176,6 +210,20 @@ describe('in production (e2e, built service)', () => {
       expect(run.code).toBe(1);
       expect(run.lines).toEqual([
         expect.stringMatching(/^seckill: cannot start: Config validation error: .*"ADMIN_TOKEN"/),
+      ]);
+    });
+
+    it('without SMS_WEBHOOK_URL', async () => {
+      const env = productionEnv(await freePort());
+      delete env.SMS_WEBHOOK_URL;
+
+      const run = await start(env);
+
+      expect(run.code).toBe(1);
+      expect(run.lines).toEqual([
+        expect.stringMatching(
+          /^seckill: cannot start: Config validation error: .*"SMS_WEBHOOK_URL" is required in production/,
+        ),
       ]);
     });
 

@@ -14,7 +14,15 @@ import {
   OrderNotFoundError,
   OrderOutcomeUnknownError,
 } from '../order/order.errors';
-import { AdminOnlyError, InvalidCodeError, UnauthorizedError } from '../user/user.errors';
+import {
+  AdminOnlyError,
+  CodeNotSentError,
+  InvalidCodeError,
+  SessionRevokedError,
+  TooManyAttemptsError,
+  TooManyCodeRequestsError,
+  UnauthorizedError,
+} from '../user/user.errors';
 import {
   SeckillEndedError,
   SeckillNotStartedError,
@@ -32,9 +40,10 @@ interface Answer {
 }
 
 function fakeHost() {
-  const reply = { status: jest.fn(), send: jest.fn() };
+  const reply = { status: jest.fn(), send: jest.fn(), header: jest.fn() };
   reply.status.mockReturnValue(reply);
   reply.send.mockReturnValue(reply);
+  reply.header.mockReturnValue(reply);
   const request = { method: 'POST', url: '/voucher-order/seckill/1' };
   const host = {
     switchToHttp: () => ({ getRequest: () => request, getResponse: () => reply }),
@@ -83,6 +92,10 @@ describe(AllExceptionsFilter.name, () => {
     it.each<[DomainError, number, ErrorCode]>([
       [new UnauthorizedError(), 401, 'UNAUTHORIZED'],
       [new InvalidCodeError(), 401, 'INVALID_CODE'],
+      [new SessionRevokedError(), 401, 'SESSION_REVOKED'],
+      [new TooManyAttemptsError(60), 429, 'TOO_MANY_ATTEMPTS'],
+      [new TooManyCodeRequestsError(60), 429, 'TOO_MANY_REQUESTS'],
+      [new CodeNotSentError(new Error('SMS webhook answered 500')), 503, 'CODE_NOT_SENT'],
       [new AdminOnlyError(), 403, 'FORBIDDEN'],
       [new VoucherNotFoundError(), 404, 'VOUCHER_NOT_FOUND'],
       [new OrderNotFoundError(), 404, 'ORDER_NOT_FOUND'],
@@ -95,6 +108,26 @@ describe(AllExceptionsFilter.name, () => {
     ])('answers %p with %i %s and its message from the table', (error, status, code) => {
       expect(answer(error)).toEqual(envelope(code));
       expect(ERROR_TABLE[code].status).toBe(status);
+    });
+
+    it.each<[string, DomainError, string]>([
+      ['too many attempts', new TooManyAttemptsError(600), '600'],
+      ['too many code requests', new TooManyCodeRequestsError(42), '42'],
+    ])('sends Retry-After for %s', (_case, error, seconds) => {
+      const { host, reply } = fakeHost();
+
+      sut.catch(error, host);
+
+      expect(reply.header).toHaveBeenCalledTimes(1);
+      expect(reply.header).toHaveBeenCalledWith('retry-after', seconds);
+    });
+
+    it('sends no Retry-After for an error that does not end by itself', () => {
+      const { host, reply } = fakeHost();
+
+      sut.catch(new InvalidCodeError(), host);
+
+      expect(reply.header).not.toHaveBeenCalled();
     });
 
     it('answers ValidationFailedError with 400 and its detail', () => {

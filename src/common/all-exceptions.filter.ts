@@ -4,6 +4,7 @@ import { dependencyBehind } from './dependency-failure';
 import { DependencyUnavailableError, DomainError } from './domain-error';
 import { failure } from './envelope';
 import { ERROR_TABLE, ErrorCode } from './error-codes';
+import { RetryLaterError } from './retry-later.error';
 
 /** Framework 4xx errors (routing, body parsing by fastify) and the code they answer with. */
 const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
@@ -31,6 +32,7 @@ export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger(AllExceptionsFilter.name);
 
   catch(exception: unknown, host: ArgumentsHost): void {
+    this.tellWhenToRetry(exception, host);
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
@@ -77,5 +79,12 @@ export class AllExceptionsFilter implements ExceptionFilter {
       { err: error.cause, method: request.method, url: request.url },
       `answered 503: ${error.message}`,
     );
+  }
+
+  /** A failure that ends by itself (a login limit) says when: `Retry-After: <seconds>`. */
+  private tellWhenToRetry(exception: unknown, host: ArgumentsHost): void {
+    if (!(exception instanceof RetryLaterError)) return;
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    void reply.header('retry-after', String(exception.retryAfterSeconds));
   }
 }

@@ -8,6 +8,7 @@ export const ERROR_TABLE = {
   UNAUTHORIZED: { status: 401, message: 'please log in' },
   METRICS_TOKEN_REQUIRED: { status: 401, message: 'send METRICS_TOKEN as a bearer token' },
   INVALID_CODE: { status: 401, message: 'invalid or expired verification code' },
+  SESSION_REVOKED: { status: 401, message: 'this session ended: you logged in elsewhere' },
   FORBIDDEN: { status: 403, message: 'admin only' },
   NOT_FOUND: { status: 404, message: 'no such route' },
   VOUCHER_NOT_FOUND: { status: 404, message: 'voucher not found' },
@@ -21,9 +22,12 @@ export const ERROR_TABLE = {
   REQUEST_TIMEOUT: { status: 408, message: 'the request took too long to arrive' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'request body must be application/json' },
+  TOO_MANY_ATTEMPTS: { status: 429, message: 'too many wrong codes for this phone, try later' },
+  TOO_MANY_REQUESTS: { status: 429, message: 'too many code requests for this phone, try later' },
   HEADERS_TOO_LARGE: { status: 431, message: 'request headers are too large' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'a dependency is unavailable' },
   SHUTTING_DOWN: { status: 503, message: 'this instance is shutting down, retry' },
+  CODE_NOT_SENT: { status: 503, message: 'the login code could not be sent, try again' },
   ORDER_OUTCOME_UNKNOWN: {
     status: 504,
     message:

@@ -53,6 +53,17 @@ export const lockConfig = section('lock', (env) => ({
 export const authConfig = section('auth', (env) => ({
   tokenTtlSeconds: env.TOKEN_TTL_SECONDS,
   loginCodeTtlSeconds: env.LOGIN_CODE_TTL_SECONDS,
+  loginMaxFailures: env.LOGIN_MAX_FAILURES,
+  loginFailureWindowSeconds: env.LOGIN_FAILURE_WINDOW_SECONDS,
+  loginCodeCooldownSeconds: env.LOGIN_CODE_COOLDOWN_SECONDS,
+  loginCodesPerDay: env.LOGIN_CODES_PER_DAY,
+  /** Where login codes are POSTed; undefined outside production: they go back in the response. */
+  smsWebhookUrl: env.SMS_WEBHOOK_URL,
+  smsWebhookToken: env.SMS_WEBHOOK_TOKEN,
+  smsWebhookTimeoutMs: env.DEPENDENCY_TIMEOUT_MS,
+  singleSession: env.SINGLE_SESSION,
+  loginLockLeaseMs: env.LOGIN_LOCK_LEASE_MS,
+  loginLockWaitMs: env.LOGIN_LOCK_WAIT_MS,
 }));
 
 export const seckillConfig = section('seckill', (env) => ({

@@ -90,7 +90,11 @@ describe('envValidationSchema', () => {
   });
 });
 
-const PRODUCTION = { NODE_ENV: 'production', ADMIN_TOKEN: 'a-production-admin-token' };
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  ADMIN_TOKEN: 'a-production-admin-token',
+  SMS_WEBHOOK_URL: 'https://sms-bridge.internal/send',
+};
 
 describe(validateEnv.name, () => {
   it('fills every default from the schema alone', () => {
@@ -114,6 +118,13 @@ describe(validateEnv.name, () => {
       ADMIN_TOKEN: 'dev-admin-token-change-me',
       TOKEN_TTL_SECONDS: 7200,
       LOGIN_CODE_TTL_SECONDS: 120,
+      LOGIN_MAX_FAILURES: 5,
+      LOGIN_FAILURE_WINDOW_SECONDS: 900,
+      LOGIN_CODE_COOLDOWN_SECONDS: 60,
+      LOGIN_CODES_PER_DAY: 10,
+      SINGLE_SESSION: false,
+      LOGIN_LOCK_LEASE_MS: 5000,
+      LOGIN_LOCK_WAIT_MS: 2000,
       ORDER_LOCK_LEASE_MS: 10_000,
       VOUCHER_CACHE_TTL_MS: 1000,
     });
@@ -148,6 +159,14 @@ describe(validateEnv.name, () => {
       { NODE_ENV: 'production', ADMIN_TOKEN: 'dev-admin-token-change-me' },
       /"ADMIN_TOKEN"/,
     ],
+    [
+      'production without SMS_WEBHOOK_URL',
+      { NODE_ENV: 'production', ADMIN_TOKEN: 'a-production-admin-token' },
+      /"SMS_WEBHOOK_URL" is required in production/,
+    ],
+    ['an SMS_WEBHOOK_URL that is not http(s)', { SMS_WEBHOOK_URL: 'ftp://x/y' }, /SMS_WEBHOOK_URL/],
+    ['SINGLE_SESSION that is no boolean', { SINGLE_SESSION: 'maybe' }, /"SINGLE_SESSION"/],
+    ['a LOGIN_MAX_FAILURES of 0', { LOGIN_MAX_FAILURES: '0' }, /"LOGIN_MAX_FAILURES"/],
     ['a short METRICS_TOKEN', { METRICS_TOKEN: 'short' }, /"METRICS_TOKEN"/],
     ['a SHUTDOWN_TIMEOUT_MS that is no number', { SHUTDOWN_TIMEOUT_MS: 'soon' }, /SHUTDOWN/],
     ['DOCS_ENABLED that is no boolean', { DOCS_ENABLED: 'maybe' }, /"DOCS_ENABLED"/],

@@ -138,6 +138,27 @@ export const envValidationSchema = Joi.object({
   TOKEN_TTL_SECONDS: Joi.number().integer().min(60).default(7200),
   LOGIN_CODE_TTL_SECONDS: Joi.number().integer().min(10).max(3600).default(120),
 
+  /** Login abuse limits, counted per phone in Redis (shared by every instance). */
+  LOGIN_MAX_FAILURES: Joi.number().integer().min(1).max(100).default(5),
+  LOGIN_FAILURE_WINDOW_SECONDS: Joi.number().integer().min(1).max(86_400).default(900),
+  LOGIN_CODE_COOLDOWN_SECONDS: Joi.number().integer().min(1).max(3600).default(60),
+  LOGIN_CODES_PER_DAY: Joi.number().integer().min(1).max(1000).default(10),
+
+  /** Production must be able to deliver login codes: without a webhook no shopper could log in. */
+  SMS_WEBHOOK_URL: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .when('NODE_ENV', { is: 'production', then: Joi.required() })
+    .messages({
+      'any.required':
+        '"SMS_WEBHOOK_URL" is required in production: login codes are POSTed to it (see README, Configuration)',
+    }),
+  SMS_WEBHOOK_TOKEN: Joi.string().min(1),
+
+  /** One active session per user: a login revokes the user's other sessions. */
+  SINGLE_SESSION: Joi.boolean().default(false),
+  LOGIN_LOCK_LEASE_MS: Joi.number().integer().min(100).max(60_000).default(5000),
+  LOGIN_LOCK_WAIT_MS: Joi.number().integer().min(0).max(60_000).default(2000),
+
   /** Unset: 10 s, or longer when DEPENDENCY_TIMEOUT_MS needs it (see minimumOrderLockLeaseMs). */
   ORDER_LOCK_LEASE_MS: Joi.number()
     .integer()
@@ -179,6 +200,15 @@ export interface Env {
   ADMIN_TOKEN: string;
   TOKEN_TTL_SECONDS: number;
   LOGIN_CODE_TTL_SECONDS: number;
+  LOGIN_MAX_FAILURES: number;
+  LOGIN_FAILURE_WINDOW_SECONDS: number;
+  LOGIN_CODE_COOLDOWN_SECONDS: number;
+  LOGIN_CODES_PER_DAY: number;
+  SMS_WEBHOOK_URL?: string;
+  SMS_WEBHOOK_TOKEN?: string;
+  SINGLE_SESSION: boolean;
+  LOGIN_LOCK_LEASE_MS: number;
+  LOGIN_LOCK_WAIT_MS: number;
   ORDER_LOCK_LEASE_MS: number;
   VOUCHER_CACHE_TTL_MS: number;
 }

@@ -4,7 +4,7 @@ import { AppConfig } from '../config/configuration';
 import { AUDIENCE, Audience, AuthenticatedRequest } from './auth.decorators';
 import { AuthGuard, tokenFrom } from './auth.guard';
 import { Shopper } from './shopper';
-import { AdminOnlyError, UnauthorizedError } from './user.errors';
+import { AdminOnlyError, SessionRevokedError, UnauthorizedError } from './user.errors';
 import { UserService } from './user.service';
 
 const ADMIN_TOKEN = 'unit-admin-token-0123456789';
@@ -158,6 +158,14 @@ describe(AuthGuard.name, () => {
       expect(request.shopper).toBeUndefined();
     });
 
+    it('passes SessionRevokedError on for a revoked token', async () => {
+      users.authenticate.mockRejectedValue(new SessionRevokedError());
+      const { context, request } = httpContext({ authorization: SHOPPER_TOKEN });
+
+      await expect(sut.canActivate(context)).rejects.toBeInstanceOf(SessionRevokedError);
+      expect(request.shopper).toBeUndefined();
+    });
+
     it.each([SHOPPER_TOKEN, `Bearer ${SHOPPER_TOKEN}`])(
       'lets a known token (%s) through and puts its shopper on the request',
       async (header) => {
@@ -168,6 +176,7 @@ describe(AuthGuard.name, () => {
         await expect(sut.canActivate(context)).resolves.toBe(true);
         expect(users.authenticate).toHaveBeenCalledWith(SHOPPER_TOKEN);
         expect(request.shopper).toEqual(known);
+        expect(request.sessionToken).toBe(SHOPPER_TOKEN);
       },
     );
   });

@@ -50,6 +50,7 @@ export class AuthGuard implements CanActivate {
     const shopper = token ? await this.users.authenticate(token) : undefined;
     if (!shopper) throw new UnauthorizedError();
     request.shopper = shopper;
+    request.sessionToken = token;
     return true;
   }
 }

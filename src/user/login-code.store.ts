@@ -26,6 +26,11 @@ end
 return 0
 `;
 
+/** A fresh 6-digit code. */
+export function newLoginCode(): string {
+  return randomInt(0, 1_000_000).toString().padStart(6, '0');
+}
+
 type RedisWithLoginCommands = Redis & {
   consumeLoginCode(key: string, code: string, maxAttempts: number): Promise<number>;
 };
@@ -43,9 +48,8 @@ export class LoginCodeStore {
     this.redis = redis as RedisWithLoginCommands;
   }
 
-  /** Stores a fresh 6-digit code for `phone`, replacing any earlier one. */
-  async issue(phone: string): Promise<string> {
-    const code = randomInt(0, 1_000_000).toString().padStart(6, '0');
+  /** Stores `code` as the live code of `phone`, replacing any earlier one. */
+  async store(phone: string, code: string): Promise<void> {
     const key = RedisKeys.loginCode(phone);
     await this.redis
       .multi()
@@ -53,7 +57,6 @@ export class LoginCodeStore {
       .hset(key, 'code', code, 'attempts', 0)
       .expire(key, this.config.loginCodeTtlSeconds)
       .exec();
-    return code;
   }
 
   /** True when `code` is the live code of `phone`; the code is then spent. */

@@ -2,7 +2,7 @@ import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ok, SuccessEnvelope } from '../common/envelope';
 import { appConfig, AppConfig } from '../config/configuration';
-import { CurrentShopper, Public } from './auth.decorators';
+import { CurrentSessionToken, CurrentShopper, Public } from './auth.decorators';
 import { LoginDto } from './dto/login.dto';
 import { SendCodeDto } from './dto/send-code.dto';
 import { Shopper } from './shopper';
@@ -20,11 +20,12 @@ export class UserController {
   @Post('code')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Send a login code (valid 2 minutes); returned in data outside production',
+    summary:
+      'Send a login code (valid 2 minutes; limited per phone: a cooldown and a daily count); returned in data outside production',
   })
   async sendCode(@Body() body: SendCodeDto): Promise<SuccessEnvelope<string | null>> {
     const code = await this.users.sendLoginCode(body.phone);
-    // There is no SMS gateway: outside production the code is handed back so one can log in.
+    // Outside production the code is handed back so one can log in without an SMS gateway.
     return ok(this.config.isProduction ? null : code);
   }
 
@@ -34,6 +35,18 @@ export class UserController {
   @ApiOperation({ summary: 'Log in (registering on first login); data is the token' })
   async login(@Body() body: LoginDto): Promise<SuccessEnvelope<string>> {
     return ok(await this.users.login(body.phone, body.code));
+  }
+
+  @Post('logout')
+  @HttpCode(200)
+  @ApiHeader({ name: 'authorization', description: 'token or Bearer token' })
+  @ApiOperation({ summary: "End the caller's session; the token answers 401 afterwards" })
+  async logout(
+    @CurrentShopper() shopper: Shopper,
+    @CurrentSessionToken() token: string,
+  ): Promise<SuccessEnvelope<null>> {
+    await this.users.logout(shopper, token);
+    return ok(null);
   }
 
   @Get('me')
