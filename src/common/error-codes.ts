@@ -28,6 +28,10 @@ export const ERROR_TABLE = {
   SERVICE_UNAVAILABLE: { status: 503, message: 'a dependency is unavailable' },
   SHUTTING_DOWN: { status: 503, message: 'this instance is shutting down, retry' },
   CODE_NOT_SENT: { status: 503, message: 'the login code could not be sent, try again' },
+  STOCK_REBUILDING: {
+    status: 503,
+    message: 'the sale is being reloaded from the database: no order was taken, retry',
+  },
   ORDER_OUTCOME_UNKNOWN: {
     status: 504,
     message:

@@ -71,6 +71,19 @@ export const seckillConfig = section('seckill', (env) => ({
   voucherCacheTtlMs: env.VOUCHER_CACHE_TTL_MS,
 }));
 
+export const asyncSeckillConfig = section('asyncSeckill', (env) => ({
+  /** sync: the MySQL transaction answers (201); async: Redis admits (202), a stream writes. */
+  mode: env.SECKILL_MODE,
+  /** Whether this process runs an order writer (a stream consumer); tools turn it off. */
+  writerEnabled: env.ASYNC_WRITER_ENABLED,
+  maxDeliveries: env.ASYNC_MAX_DELIVERIES,
+  batchSize: env.ASYNC_BATCH_SIZE,
+  blockMs: env.ASYNC_BLOCK_MS,
+  claimIdleMs: env.ASYNC_CLAIM_IDLE_MS,
+  trimIntervalMs: env.ASYNC_TRIM_INTERVAL_MS,
+  orderStateTtlSeconds: env.ASYNC_ORDER_STATE_TTL_SECONDS,
+}));
+
 type ConfigOf<S> = S extends ConfigSection<infer T> ? T : never;
 
 export type AppConfig = ConfigOf<typeof appConfig>;
@@ -79,6 +92,7 @@ export type RedisConfig = ConfigOf<typeof redisConfig>;
 export type LockConfig = ConfigOf<typeof lockConfig>;
 export type AuthConfig = ConfigOf<typeof authConfig>;
 export type SeckillConfig = ConfigOf<typeof seckillConfig>;
+export type AsyncSeckillConfig = ConfigOf<typeof asyncSeckillConfig>;
 
 export const allConfigs: readonly ConfigSection<unknown>[] = [
   appConfig,
@@ -87,4 +101,5 @@ export const allConfigs: readonly ConfigSection<unknown>[] = [
   lockConfig,
   authConfig,
   seckillConfig,
+  asyncSeckillConfig,
 ];

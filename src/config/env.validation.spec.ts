@@ -127,6 +127,14 @@ describe(validateEnv.name, () => {
       LOGIN_LOCK_WAIT_MS: 2000,
       ORDER_LOCK_LEASE_MS: 10_000,
       VOUCHER_CACHE_TTL_MS: 1000,
+      SECKILL_MODE: 'sync',
+      ASYNC_WRITER_ENABLED: true,
+      ASYNC_MAX_DELIVERIES: 5,
+      ASYNC_BATCH_SIZE: 500,
+      ASYNC_BLOCK_MS: 200,
+      ASYNC_CLAIM_IDLE_MS: 15_000,
+      ASYNC_TRIM_INTERVAL_MS: 5000,
+      ASYNC_ORDER_STATE_TTL_SECONDS: 604_800,
     });
   });
 
@@ -203,5 +211,32 @@ describe(isLoopback.name, () => {
     '::ffff:10.0.0.1',
   ])('does not count %s', (host) => {
     expect(isLoopback(host)).toBe(false);
+  });
+});
+
+describe('async seckill settings', () => {
+  const validate = (env: Record<string, string>) => envValidationSchema.validate(env);
+
+  it('defaults to the sync mode and the documented tunables', () => {
+    const { error, value } = validate({});
+
+    expect(error).toBeUndefined();
+    expect(value).toMatchObject({
+      SECKILL_MODE: 'sync',
+      ASYNC_WRITER_ENABLED: true,
+      ASYNC_MAX_DELIVERIES: 5,
+      ASYNC_BATCH_SIZE: 500,
+      ASYNC_BLOCK_MS: 200,
+      ASYNC_CLAIM_IDLE_MS: 15_000,
+    });
+  });
+
+  it.each([
+    ['SECKILL_MODE', 'queue'],
+    ['ASYNC_MAX_DELIVERIES', '0'],
+    ['ASYNC_BATCH_SIZE', '0'],
+    ['ASYNC_WRITER_ENABLED', 'yes'],
+  ])('refuses %s=%s, naming it', (name, bad) => {
+    expect(validate({ [name]: bad }).error?.message).toContain(name);
   });
 });

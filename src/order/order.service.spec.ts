@@ -1,7 +1,8 @@
 import { Registry } from 'prom-client';
 import { SeckillMetrics } from '../metrics/seckill.metrics';
 import { DependencyUnavailableError } from '../common/domain-error';
-import { SeckillConfig } from '../config/configuration';
+import { AsyncSeckillConfig, SeckillConfig } from '../config/configuration';
+import { AsyncSeckillState } from './async/async-seckill.state';
 import { HeldLock } from '../lock/held-lock';
 import { LockService } from '../lock/lock.service';
 import { RedisKeys } from '../redis/redis-keys';
@@ -31,6 +32,9 @@ const ORDER_ID = '123456789012345678';
 const HOUR_MS = 3_600_000;
 
 const config: SeckillConfig = { orderLockLeaseMs: 12_345, voucherCacheTtlMs: 1_000 };
+const syncMode = { mode: 'sync' } as AsyncSeckillConfig;
+/** Never reached in sync mode. */
+const asyncState = {};
 
 function openOffer(overrides: Partial<SeckillOffer> = {}): SeckillOffer {
   return {
@@ -96,6 +100,8 @@ describe(OrderService.name, () => {
       orderIds as unknown as OrderIdGenerator,
       new SeckillMetrics(registry),
       config,
+      asyncState as unknown as AsyncSeckillState,
+      syncMode,
     );
   });
 
@@ -117,7 +123,10 @@ describe(OrderService.name, () => {
 
   describe('placeSeckillOrder', () => {
     it('resolves with the new order id once the order is created', async () => {
-      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).resolves.toBe(ORDER_ID);
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).resolves.toEqual({
+        orderId: ORDER_ID,
+        state: 'created',
+      });
 
       expect(vouchers.getSeckillOffer).toHaveBeenCalledWith(VOUCHER_ID);
       expect(orders.createWithStockDeduction).toHaveBeenCalledTimes(1);
@@ -161,7 +170,7 @@ describe(OrderService.name, () => {
       expect(lock.release).not.toHaveBeenCalled();
 
       transaction.resolve('created');
-      await expect(placing).resolves.toBe(ORDER_ID);
+      await expect(placing).resolves.toEqual({ orderId: ORDER_ID, state: 'created' });
       expect(lock.release).toHaveBeenCalledTimes(1);
     });
 
@@ -329,7 +338,7 @@ describe(OrderService.name, () => {
       const mine = [voucherOrder()];
       orders.findByUser.mockResolvedValue(mine);
 
-      await expect(sut.listOrders(USER_ID)).resolves.toBe(mine);
+      await expect(sut.listOrders(USER_ID)).resolves.toEqual([{ ...mine[0], state: 'created' }]);
       expect(orders.findByUser).toHaveBeenCalledWith(USER_ID);
     });
   });
@@ -347,6 +356,7 @@ describe(OrderService.name, () => {
       await expect(sut.getOrder(USER_ID, ORDER_ID)).resolves.toMatchObject({
         id: ORDER_ID,
         userId: USER_ID,
+        state: 'created',
       });
     });
 
@@ -358,6 +368,121 @@ describe(OrderService.name, () => {
 
     it('answers an unknown order with OrderNotFoundError', async () => {
       await expect(sut.getOrder(USER_ID, '1')).rejects.toBeInstanceOf(OrderNotFoundError);
+    });
+  });
+
+  describe('in async mode', () => {
+    let admit: jest.Mock<Promise<string>, [unknown]>;
+    let findAccepted: jest.Mock<Promise<unknown>, [string]>;
+
+    beforeEach(() => {
+      admit = jest.fn().mockResolvedValue('accepted');
+      findAccepted = jest.fn().mockResolvedValue(undefined);
+      sut = new OrderService(
+        vouchers as unknown as VoucherService,
+        orders as unknown as OrderRepository,
+        locks as unknown as LockService,
+        orderIds as unknown as OrderIdGenerator,
+        new SeckillMetrics(new Registry()),
+        config,
+        { admit, findAccepted } as unknown as AsyncSeckillState,
+        { mode: 'async' } as AsyncSeckillConfig,
+      );
+    });
+
+    it('answers pending with the order id once Redis admitted it, with no MySQL transaction', async () => {
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).resolves.toEqual({
+        orderId: ORDER_ID,
+        state: 'pending',
+      });
+
+      expect(admit).toHaveBeenCalledWith({
+        orderId: ORDER_ID,
+        userId: USER_ID,
+        voucherId: VOUCHER_ID,
+      });
+      expect(orders.createWithStockDeduction).not.toHaveBeenCalled();
+      expect(lock.release).toHaveBeenCalledTimes(1);
+    });
+
+    it.each([
+      ['already-purchased', AlreadyPurchasedError],
+      ['sold-out', StockExhaustedError],
+      ['not-started', SeckillNotStartedError],
+      ['ended', SeckillEndedError],
+    ] as const)(
+      'turns the script answer %s into its error and releases the lock',
+      async (outcome, expected) => {
+        admit.mockResolvedValue(outcome);
+
+        await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(expected);
+        expect(lock.release).toHaveBeenCalledTimes(1);
+      },
+    );
+
+    it('remembers a sold-out voucher, so the crowd is turned away before Redis', async () => {
+      admit.mockResolvedValue('sold-out');
+
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(
+        StockExhaustedError,
+      );
+      expect(vouchers.recordSoldOut).toHaveBeenCalledWith(VOUCHER_ID);
+    });
+
+    it('answers DUPLICATE_ORDER while the user holds the lock, without running the script', async () => {
+      locks.tryLock.mockResolvedValue(undefined);
+
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(
+        DuplicateOrderError,
+      );
+      expect(admit).not.toHaveBeenCalled();
+    });
+
+    it('admits while MySQL cannot give the offer: Redis checks the window and stock itself', async () => {
+      vouchers.getSeckillOffer.mockRejectedValue(
+        Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      );
+
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).resolves.toMatchObject({
+        state: 'pending',
+      });
+    });
+
+    it('answers ORDER_OUTCOME_UNKNOWN and keeps the lock when the script got no answer in time', async () => {
+      admit.mockRejectedValue(new Error('Command timed out'));
+
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(
+        OrderOutcomeUnknownError,
+      );
+      expect(lock.abandon).toHaveBeenCalledTimes(1);
+      expect(lock.release).not.toHaveBeenCalled();
+    });
+
+    it('answers an accepted order not yet in MySQL as pending, only to its buyer', async () => {
+      orders.findOneOfUser.mockResolvedValue(undefined);
+      findAccepted.mockResolvedValue({
+        orderId: ORDER_ID,
+        userId: USER_ID,
+        voucherId: VOUCHER_ID,
+        state: 'pending',
+        acceptedAt: new Date('2026-11-24T10:00:00.000Z'),
+      });
+
+      await expect(sut.getOrder(USER_ID, ORDER_ID)).resolves.toMatchObject({
+        id: ORDER_ID,
+        state: 'pending',
+        createTime: new Date('2026-11-24T10:00:00.000Z'),
+      });
+      await expect(sut.getOrder(OTHER_USER_ID, ORDER_ID)).rejects.toBeInstanceOf(
+        OrderNotFoundError,
+      );
+    });
+
+    it('answers created once MySQL has the order, whatever Redis still says', async () => {
+      orders.findOneOfUser.mockResolvedValue(voucherOrder());
+      findAccepted.mockResolvedValue({ userId: USER_ID, state: 'pending' });
+
+      await expect(sut.getOrder(USER_ID, ORDER_ID)).resolves.toMatchObject({ state: 'created' });
     });
   });
 });

@@ -9,6 +9,8 @@ const ROOT = resolve(__dirname, '..', '..');
 export interface ServiceRun {
   /** null when the process was killed (it did not exit by itself in time). */
   code: number | null;
+  /** The signal that ended it, if one did (Nest re-raises SIGTERM after a clean shutdown). */
+  signal: NodeJS.Signals | null;
   /** stdout then stderr. */
   output: string;
   elapsedMs: number;
@@ -74,9 +76,14 @@ export class BuiltService {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise<ServiceRun>((resolvePromise, reject) => {
       child.once('error', reject);
-      child.once('close', (code) => {
+      child.once('close', (code, signal) => {
         this.children.delete(child);
-        resolvePromise({ code, output: stdout + stderr, elapsedMs: performance.now() - started });
+        resolvePromise({
+          code,
+          signal,
+          output: stdout + stderr,
+          elapsedMs: performance.now() - started,
+        });
       });
     });
     return {
