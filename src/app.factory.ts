@@ -1,3 +1,4 @@
+import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -37,4 +38,17 @@ export async function createApp(): Promise<NestFastifyApplication> {
   );
   SwaggerModule.setup('docs', app, document);
   return app;
+}
+
+/**
+ * The application without its HTTP server, for command-line tools (reconcile,
+ * the load tests): config validated as at boot, the schema applied, MySQL and
+ * Redis connected. The config module reads process.env when it is first
+ * imported: set any env before importing this file.
+ */
+export async function createAppContext(): Promise<INestApplicationContext> {
+  return NestFactory.createApplicationContext(AppModule, {
+    logger: ['error', 'warn'],
+    abortOnError: false,
+  });
 }
