@@ -49,12 +49,24 @@ export const seckillConfig = registerAs('seckill', () => ({
   voucherCacheTtlMs: int('VOUCHER_CACHE_TTL_MS'),
 }));
 
+export const asyncSeckillConfig = registerAs('asyncSeckill', () => ({
+  /** sync: the MySQL transaction answers (201); async: Redis admits (202), a stream writes. */
+  mode: env('SECKILL_MODE') as 'sync' | 'async',
+  maxDeliveries: int('ASYNC_MAX_DELIVERIES'),
+  batchSize: int('ASYNC_BATCH_SIZE'),
+  blockMs: int('ASYNC_BLOCK_MS'),
+  claimIdleMs: int('ASYNC_CLAIM_IDLE_MS'),
+  trimIntervalMs: int('ASYNC_TRIM_INTERVAL_MS'),
+  orderStateTtlSeconds: int('ASYNC_ORDER_STATE_TTL_SECONDS'),
+}));
+
 export type AppConfig = ConfigType<typeof appConfig>;
 export type DatabaseConfig = ConfigType<typeof databaseConfig>;
 export type RedisConfig = ConfigType<typeof redisConfig>;
 export type LockConfig = ConfigType<typeof lockConfig>;
 export type AuthConfig = ConfigType<typeof authConfig>;
 export type SeckillConfig = ConfigType<typeof seckillConfig>;
+export type AsyncSeckillConfig = ConfigType<typeof asyncSeckillConfig>;
 
 export const allConfigs = [
   appConfig,
@@ -63,4 +75,5 @@ export const allConfigs = [
   lockConfig,
   authConfig,
   seckillConfig,
+  asyncSeckillConfig,
 ];

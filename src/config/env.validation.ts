@@ -100,6 +100,21 @@ export const envValidationSchema = Joi.object({
 
   ORDER_LOCK_LEASE_MS: Joi.number().integer().min(1000).max(600_000).default(10_000),
   VOUCHER_CACHE_TTL_MS: Joi.number().integer().min(0).max(60_000).default(1000),
+
+  /** sync: MySQL decides and answers 201; async: Redis admits (202) and a stream feeds MySQL. */
+  SECKILL_MODE: Joi.string().valid('sync', 'async').default('sync'),
+  /** Deliveries of a stream entry that failed before it goes to the dead-letter stream. */
+  ASYNC_MAX_DELIVERIES: Joi.number().integer().min(1).max(100).default(5),
+  /** Stream entries a writer reads and writes in one MySQL transaction. */
+  ASYNC_BATCH_SIZE: Joi.number().integer().min(1).max(2000).default(500),
+  /** How long a writer's XREADGROUP blocks waiting for entries. */
+  ASYNC_BLOCK_MS: Joi.number().integer().min(10).max(60_000).default(200),
+  /** An entry pending this long (its consumer died, or its write failed) is claimed again. */
+  ASYNC_CLAIM_IDLE_MS: Joi.number().integer().min(50).max(3_600_000).default(15_000),
+  /** How often a writer trims the stream below what the group has acknowledged. */
+  ASYNC_TRIM_INTERVAL_MS: Joi.number().integer().min(100).max(3_600_000).default(5000),
+  /** How long GET /voucher-order/:id can answer pending / failed for an accepted order. */
+  ASYNC_ORDER_STATE_TTL_SECONDS: Joi.number().integer().min(60).default(7 * 24 * 3600),
 }).custom((env: { DEPENDENCY_TIMEOUT_MS: number; ORDER_LOCK_LEASE_MS: number }, helpers) => {
   const minimum = minimumOrderLockLeaseMs(env.DEPENDENCY_TIMEOUT_MS);
   if (env.ORDER_LOCK_LEASE_MS <= minimum) {

@@ -8,4 +8,26 @@ export const RedisKeys = {
   orderLock: (userId: number) => `lock:order:${userId}`,
   /** The daily sequence that feeds order ids, e.g. `icr:order:2026:11:24`. */
   orderIdSequence: (day: string) => `icr:order:${day}`,
+
+  // Async seckill (SECKILL_MODE=async): Redis admits, a stream carries the order to MySQL.
+
+  /** Units left to admit, a string integer (hm-dianping's key). */
+  seckillStock: (voucherId: number | string) => `seckill:stock:${voucherId}`,
+  /** Users admitted for the voucher: a set of user ids as decimal strings (hm-dianping's key). */
+  seckillBuyers: (voucherId: number | string) => `seckill:order:${voucherId}`,
+  /**
+   * The sale window, hash { begin, end } in epoch ms, checked on Redis's clock.
+   * Written last by a load or rebuild: the three keys are usable only while it exists.
+   */
+  seckillWindow: (voucherId: number | string) => `seckill:window:${voucherId}`,
+  /** Held (LockService) while one instance rebuilds the voucher's keys from MySQL. */
+  seckillRebuildLock: (voucherId: number | string) => `lock:seckill:rebuild:${voucherId}`,
+  /** An accepted order not yet in MySQL: hash { userId, voucherId, state: pending | failed }. */
+  asyncOrderState: (orderId: string) => `seckill:order-state:${orderId}`,
+  /** Accepted orders on their way to MySQL; entry fields orderId, userId, voucherId. */
+  orderStream: 'stream.orders',
+  /** Entries that could not be written: the entry's fields plus error, deliveries, streamId. */
+  orderDeadLetters: 'stream.orders.dlq',
+  /** The consumer group of the order writers (one consumer per process). */
+  orderWriterGroup: 'order-writers',
 } as const;
