@@ -43,10 +43,16 @@ export async function createApp(): Promise<NestFastifyApplication> {
 /**
  * The application without its HTTP server, for command-line tools (reconcile,
  * the load tests): config validated as at boot, the schema applied, MySQL and
- * Redis connected. The config module reads process.env when it is first
- * imported: set any env before importing this file.
+ * Redis connected. The config module validates process.env when this file is
+ * first imported: set any env before.
+ *
+ * A tool is never an order writer, whatever SECKILL_MODE says: it would join the
+ * consumer group and, when it exits, leave its entries pending until another
+ * writer claims them (ASYNC_CLAIM_IDLE_MS). The typed config reads
+ * ASYNC_WRITER_ENABLED when the context is created, so setting it here holds.
  */
 export async function createAppContext(): Promise<INestApplicationContext> {
+  process.env.ASYNC_WRITER_ENABLED = 'false';
   return NestFactory.createApplicationContext(AppModule, {
     logger: ['error', 'warn'],
     abortOnError: false,

@@ -25,7 +25,14 @@ function mysqlSide(overrides: Partial<MysqlSeckillSide> = {}): MysqlSeckillSide 
 }
 
 function redisSide(overrides: Partial<RedisSeckillSide> = {}): RedisSeckillSide {
-  return { voucherId: VOUCHER, stock: 10, buyers: [1, 2, 3], pending: [], ...overrides };
+  return {
+    voucherId: VOUCHER,
+    stock: 10,
+    window: true,
+    buyers: [1, 2, 3],
+    pending: [],
+    ...overrides,
+  };
 }
 
 const entry = (orderId: string, userId: number): StreamOrder => ({
@@ -71,8 +78,14 @@ describe(compareSeckill.name, () => {
 
   it('reports a missing stock key alone, whatever else differs', () => {
     const sut = compareSeckill(redisSide({ stock: null, buyers: [] }), mysqlSide());
-    expect(kinds(sut)).toEqual(['stockKeyMissing']);
-    expect(sut[0].ids).toEqual(['7']);
+    expect(kinds(sut)).toEqual(['keysMissing']);
+    expect(sut[0]).toMatchObject({ ids: ['7'], detail: expect.stringMatching(/^no stock key/) });
+  });
+
+  it('reports a missing window key: the other keys are not used without it', () => {
+    const sut = compareSeckill(redisSide({ window: false }), mysqlSide());
+    expect(kinds(sut)).toEqual(['keysMissing']);
+    expect(sut[0].detail).toMatch(/^no window key/);
   });
 
   it('reports negative stock', () => {

@@ -29,6 +29,8 @@ export interface RedisSeckillSide {
   voucherId: number;
   /** `seckill:stock:<id>`; null when the key is missing. */
   stock: number | null;
+  /** Whether `seckill:window:<id>` exists: without it the keys are not used (being loaded). */
+  window: boolean;
   /** `seckill:order:<id>`: user ids. */
   buyers: readonly number[];
   /** Entries of this voucher the consumer group has not acknowledged. */
@@ -42,7 +44,8 @@ export interface MysqlSeckillSide {
 }
 
 export const DRIFT_KINDS = {
-  stockKeyMissing: 'the stock key is missing from Redis: no order is admitted until it is rebuilt',
+  keysMissing:
+    'the stock or window key is missing from Redis: no order is admitted until they are rebuilt',
   negativeStock: 'Redis stock is negative',
   stockMismatch: 'Redis stock != MySQL stock - orders not yet written',
   buyerWithoutOrder: 'a user in the Redis buyer set has neither an order in MySQL nor one pending',
@@ -75,12 +78,13 @@ const numeric = (a: string, b: string) => a.length - b.length || (a < b ? -1 : a
 /** Every way Redis and MySQL disagree on one voucher; empty when they agree. */
 export function compareSeckill(redis: RedisSeckillSide, mysql: MysqlSeckillSide): Drift[] {
   const voucherId = mysql.voucherId;
-  if (redis.stock === null) {
+  if (redis.stock === null || !redis.window) {
+    const missing = [redis.stock === null && 'stock', !redis.window && 'window'].filter(Boolean);
     return [
       {
-        kind: 'stockKeyMissing',
+        kind: 'keysMissing',
         voucherId,
-        detail: `no stock key (MySQL stock ${mysql.stock}, ${mysql.orders.length} orders, ${redis.pending.length} pending)`,
+        detail: `no ${missing.join(' or ')} key (MySQL stock ${mysql.stock}, ${mysql.orders.length} orders, ${redis.pending.length} pending)`,
         ids: [String(voucherId)],
         idsAre: 'voucher',
       },
