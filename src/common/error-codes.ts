@@ -20,6 +20,10 @@ export const ERROR_TABLE = {
   PAYLOAD_TOO_LARGE: { status: 413, message: 'request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'request body must be application/json' },
   SERVICE_UNAVAILABLE: { status: 503, message: 'a dependency is unavailable' },
+  STOCK_REBUILDING: {
+    status: 503,
+    message: 'the sale is being reloaded from the database: no order was taken, retry',
+  },
   ORDER_OUTCOME_UNKNOWN: {
     status: 504,
     message:

@@ -52,6 +52,8 @@ export const seckillConfig = registerAs('seckill', () => ({
 export const asyncSeckillConfig = registerAs('asyncSeckill', () => ({
   /** sync: the MySQL transaction answers (201); async: Redis admits (202), a stream writes. */
   mode: env('SECKILL_MODE') as 'sync' | 'async',
+  /** Whether this process runs an order writer (a stream consumer); tools turn it off. */
+  writerEnabled: env('ASYNC_WRITER_ENABLED') === 'true',
   maxDeliveries: int('ASYNC_MAX_DELIVERIES'),
   batchSize: int('ASYNC_BATCH_SIZE'),
   blockMs: int('ASYNC_BLOCK_MS'),

@@ -103,6 +103,8 @@ export const envValidationSchema = Joi.object({
 
   /** sync: MySQL decides and answers 201; async: Redis admits (202) and a stream feeds MySQL. */
   SECKILL_MODE: Joi.string().valid('sync', 'async').default('sync'),
+  /** Whether this process consumes the order stream (async mode); a CLI sharing AppModule sets false. */
+  ASYNC_WRITER_ENABLED: Joi.string().valid('true', 'false').default('true'),
   /** Deliveries of a stream entry that failed before it goes to the dead-letter stream. */
   ASYNC_MAX_DELIVERIES: Joi.number().integer().min(1).max(100).default(5),
   /** Stream entries a writer reads and writes in one MySQL transaction. */
@@ -114,7 +116,10 @@ export const envValidationSchema = Joi.object({
   /** How often a writer trims the stream below what the group has acknowledged. */
   ASYNC_TRIM_INTERVAL_MS: Joi.number().integer().min(100).max(3_600_000).default(5000),
   /** How long GET /voucher-order/:id can answer pending / failed for an accepted order. */
-  ASYNC_ORDER_STATE_TTL_SECONDS: Joi.number().integer().min(60).default(7 * 24 * 3600),
+  ASYNC_ORDER_STATE_TTL_SECONDS: Joi.number()
+    .integer()
+    .min(60)
+    .default(7 * 24 * 3600),
 }).custom((env: { DEPENDENCY_TIMEOUT_MS: number; ORDER_LOCK_LEASE_MS: number }, helpers) => {
   const minimum = minimumOrderLockLeaseMs(env.DEPENDENCY_TIMEOUT_MS);
   if (env.ORDER_LOCK_LEASE_MS <= minimum) {

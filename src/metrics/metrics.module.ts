@@ -3,6 +3,7 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { METRICS_REGISTRY } from './metrics.constants';
 import { MetricsController } from './metrics.controller';
 import { LockMetrics } from './lock.metrics';
+import { OrderStreamMetrics } from './order-stream.metrics';
 import { SeckillMetrics } from './seckill.metrics';
 
 @Global()
@@ -21,7 +22,8 @@ import { SeckillMetrics } from './seckill.metrics';
     },
     SeckillMetrics,
     LockMetrics,
+    OrderStreamMetrics,
   ],
-  exports: [SeckillMetrics, LockMetrics],
+  exports: [SeckillMetrics, LockMetrics, OrderStreamMetrics],
 })
 export class MetricsModule {}

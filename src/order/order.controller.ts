@@ -1,5 +1,6 @@
-import { Controller, Get, Param, Post } from '@nestjs/common';
+import { Controller, Get, Param, Post, Res } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
 import { ok, okList, SuccessEnvelope } from '../common/envelope';
 import { ParseBigIdPipe, ParseIdPipe } from '../common/parse-id.pipe';
 import { CurrentShopper } from '../user/auth.decorators';
@@ -14,12 +15,18 @@ export class OrderController {
   constructor(private readonly orders: OrderService) {}
 
   @Post('seckill/:id')
-  @ApiOperation({ summary: 'Seckill: order one unit of the voucher; data is the order id' })
+  @ApiOperation({
+    summary:
+      'Seckill: order one unit of the voucher; data is the order id. 201: committed (sync mode); 202: accepted, written to MySQL shortly (async mode)',
+  })
   async placeSeckillOrder(
     @CurrentShopper() shopper: Shopper,
     @Param('id', ParseIdPipe) voucherId: number,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<SuccessEnvelope<string>> {
-    return ok(await this.orders.placeSeckillOrder(shopper.id, voucherId));
+    const answer = await this.orders.placeSeckillOrder(shopper.id, voucherId);
+    if (answer.state === 'pending') reply.status(202);
+    return ok(answer.orderId);
   }
 
   @Get()

@@ -24,3 +24,10 @@ export class OrderNotFoundError extends DomainError {
     super('ORDER_NOT_FOUND');
   }
 }
+
+/** Async mode: the voucher's Redis keys are missing and could not be rebuilt in time (503). */
+export class StockRebuildingError extends DomainError {
+  constructor() {
+    super('STOCK_REBUILDING');
+  }
+}

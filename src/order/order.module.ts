@@ -3,6 +3,10 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DatabaseModule } from '../database/database.module';
 import { LockModule } from '../lock/lock.module';
 import { VoucherModule } from '../voucher/voucher.module';
+import { AsyncOrderRepository } from './async/async-order.repository';
+import { AsyncSeckillState } from './async/async-seckill.state';
+import { OrderStreamWriter } from './async/order-stream.writer';
+import { SeckillStockStore } from './async/seckill-stock.store';
 import { OrderIdGenerator } from './order-id.generator';
 import { OrderController } from './order.controller';
 import { OrderRepository } from './order.repository';
@@ -12,6 +16,15 @@ import { VoucherOrder } from './voucher-order.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([VoucherOrder]), DatabaseModule, LockModule, VoucherModule],
   controllers: [OrderController],
-  providers: [OrderRepository, OrderIdGenerator, OrderService],
+  providers: [
+    OrderRepository,
+    OrderIdGenerator,
+    OrderService,
+    SeckillStockStore,
+    AsyncOrderRepository,
+    AsyncSeckillState,
+    OrderStreamWriter,
+  ],
+  exports: [AsyncSeckillState],
 })
 export class OrderModule {}

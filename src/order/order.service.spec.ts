@@ -1,7 +1,8 @@
 import { Registry } from 'prom-client';
 import { SeckillMetrics } from '../metrics/seckill.metrics';
 import { DependencyUnavailableError } from '../common/domain-error';
-import { SeckillConfig } from '../config/configuration';
+import { AsyncSeckillConfig, SeckillConfig } from '../config/configuration';
+import { AsyncSeckillState } from './async/async-seckill.state';
 import { HeldLock } from '../lock/held-lock';
 import { LockService } from '../lock/lock.service';
 import { RedisKeys } from '../redis/redis-keys';
@@ -31,6 +32,9 @@ const ORDER_ID = '123456789012345678';
 const HOUR_MS = 3_600_000;
 
 const config: SeckillConfig = { orderLockLeaseMs: 12_345, voucherCacheTtlMs: 1_000 };
+const syncMode = { mode: 'sync' } as AsyncSeckillConfig;
+/** Never reached in sync mode. */
+const asyncState = {};
 
 function openOffer(overrides: Partial<SeckillOffer> = {}): SeckillOffer {
   return {
@@ -96,6 +100,8 @@ describe(OrderService.name, () => {
       orderIds as unknown as OrderIdGenerator,
       new SeckillMetrics(registry),
       config,
+      asyncState as unknown as AsyncSeckillState,
+      syncMode,
     );
   });
 
@@ -117,7 +123,10 @@ describe(OrderService.name, () => {
 
   describe('placeSeckillOrder', () => {
     it('resolves with the new order id once the order is created', async () => {
-      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).resolves.toBe(ORDER_ID);
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).resolves.toEqual({
+        orderId: ORDER_ID,
+        state: 'created',
+      });
 
       expect(vouchers.getSeckillOffer).toHaveBeenCalledWith(VOUCHER_ID);
       expect(orders.createWithStockDeduction).toHaveBeenCalledTimes(1);
@@ -329,7 +338,7 @@ describe(OrderService.name, () => {
       const mine = [voucherOrder()];
       orders.findByUser.mockResolvedValue(mine);
 
-      await expect(sut.listOrders(USER_ID)).resolves.toBe(mine);
+      await expect(sut.listOrders(USER_ID)).resolves.toEqual([{ ...mine[0], state: 'created' }]);
       expect(orders.findByUser).toHaveBeenCalledWith(USER_ID);
     });
   });
@@ -347,6 +356,7 @@ describe(OrderService.name, () => {
       await expect(sut.getOrder(USER_ID, ORDER_ID)).resolves.toMatchObject({
         id: ORDER_ID,
         userId: USER_ID,
+        state: 'created',
       });
     });
 

@@ -1,5 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { seckillConfig, SeckillConfig } from '../config/configuration';
+import { dependencyBehind } from '../common/dependency-failure';
+import {
+  asyncSeckillConfig,
+  AsyncSeckillConfig,
+  seckillConfig,
+  SeckillConfig,
+} from '../config/configuration';
 import { LockService } from '../lock/lock.service';
 import { SeckillMetrics } from '../metrics/seckill.metrics';
 import { RedisKeys } from '../redis/redis-keys';
@@ -9,7 +15,9 @@ import {
   SeckillNotStartedError,
   StockExhaustedError,
 } from '../voucher/voucher.errors';
+import { SeckillOffer } from '../voucher/seckill-rules';
 import { VoucherService } from '../voucher/voucher.service';
+import { AsyncSeckillState } from './async/async-seckill.state';
 import { OrderIdGenerator } from './order-id.generator';
 import {
   AlreadyPurchasedError,
@@ -18,7 +26,14 @@ import {
   OrderOutcomeUnknownError,
 } from './order.errors';
 import { OrderRepository, SeckillOrderOutcome } from './order.repository';
-import { VoucherOrder } from './voucher-order.entity';
+import { OrderStatus } from './voucher-order.entity';
+import { OrderView } from './order.responses';
+
+/** The seckill's answer: `created` (sync, committed: 201) or `pending` (async, accepted: 202). */
+export interface SeckillAnswer {
+  orderId: string;
+  state: 'created' | 'pending';
+}
 
 @Injectable()
 export class OrderService {
@@ -29,11 +44,22 @@ export class OrderService {
     private readonly orderIds: OrderIdGenerator,
     private readonly metrics: SeckillMetrics,
     @Inject(seckillConfig.KEY) private readonly config: SeckillConfig,
+    private readonly asyncState: AsyncSeckillState,
+    @Inject(asyncSeckillConfig.KEY) private readonly asyncConfig: AsyncSeckillConfig,
   ) {}
 
-  /** The seckill. Resolves with the new order id once the order is committed. */
-  placeSeckillOrder(userId: number, voucherId: number): Promise<string> {
-    return this.metrics.track(() => this.seckill(userId, voucherId));
+  /**
+   * The seckill. Sync mode: resolves once the order is committed (`created`).
+   * Async mode: once Redis has admitted it and queued it for MySQL (`pending`).
+   */
+  placeSeckillOrder(userId: number, voucherId: number): Promise<SeckillAnswer> {
+    if (this.asyncConfig.mode === 'async') {
+      return this.metrics.track(() => this.seckillAsync(userId, voucherId));
+    }
+    return this.metrics.track(async () => ({
+      orderId: await this.seckill(userId, voucherId),
+      state: 'created' as const,
+    }));
   }
 
   private async seckill(userId: number, voucherId: number): Promise<string> {
@@ -89,14 +115,96 @@ export class OrderService {
     }
   }
 
-  listOrders(userId: number): Promise<VoucherOrder[]> {
-    return this.orders.findByUser(userId);
+  /**
+   * Async mode: the same checks and errors as the sync path, then one Redis
+   * script decides instead of the MySQL transaction (see ADMIT_SCRIPT): it
+   * checks the window on Redis's clock, the buyer set and the stock, and takes
+   * the unit, adds the buyer and queues the order in one atomic step. A stream
+   * writer puts it in MySQL, where the UNIQUE key and `stock >= n` still fence.
+   */
+  private async seckillAsync(userId: number, voucherId: number): Promise<SeckillAnswer> {
+    // 1. Turn away what needs no lock, as in sync mode, from the cached offer.
+    //    MySQL down must not stop admission: without an offer, Redis checks all.
+    const offer = await this.offerUnlessMysqlDown(voucherId);
+    if (offer) assertSeckillOpen(offer, new Date());
+
+    // 2. One attempt per user at a time, as in sync mode.
+    const lock = await this.locks.tryLock(RedisKeys.orderLock(userId), {
+      leaseMs: this.config.orderLockLeaseMs,
+    });
+    if (!lock) throw new DuplicateOrderError();
+    let unknown = false;
+    try {
+      // 3. Redis decides (keys missing: rebuilt from MySQL first).
+      const orderId = await this.orderIds.next();
+      const outcome = await this.asyncState
+        .admit({ orderId, userId, voucherId })
+        .catch((error: unknown) => {
+          // Sent, no answer in time: the script may have run. A retry of the user
+          // answers ALREADY_PURCHASED if it did; the lock stays until its lease ends.
+          if ((error as Error).message?.includes('Command timed out')) {
+            unknown = true;
+            throw new OrderOutcomeUnknownError();
+          }
+          throw error;
+        });
+      switch (outcome) {
+        case 'accepted':
+          return { orderId, state: 'pending' };
+        case 'already-purchased':
+          throw new AlreadyPurchasedError();
+        case 'sold-out':
+          this.vouchers.recordSoldOut(voucherId);
+          throw new StockExhaustedError();
+        case 'not-started':
+          throw new SeckillNotStartedError();
+        case 'ended':
+          throw new SeckillEndedError();
+        default:
+          throw new Error(`unexpected admission outcome ${String(outcome satisfies never)}`);
+      }
+    } finally {
+      if (unknown) lock.abandon();
+      else await lock.release();
+    }
   }
 
-  async getOrder(userId: number, orderId: string): Promise<VoucherOrder> {
-    // Someone else's order is "not found": its existence is not the caller's business.
+  private async offerUnlessMysqlDown(voucherId: number): Promise<SeckillOffer | undefined> {
+    try {
+      return await this.vouchers.getSeckillOffer(voucherId);
+    } catch (error) {
+      if (dependencyBehind(error) === 'mysql') return undefined;
+      throw error;
+    }
+  }
+
+  /** The caller's orders in MySQL, newest first (accepted orders appear once written). */
+  async listOrders(userId: number): Promise<OrderView[]> {
+    const orders = await this.orders.findByUser(userId);
+    return orders.map((order) => ({ ...order, state: 'created' }));
+  }
+
+  /**
+   * One of the caller's orders: `created` once in MySQL; in async mode, before
+   * that, `pending` (accepted, on its way) or `failed` (dead-lettered).
+   */
+  async getOrder(userId: number, orderId: string): Promise<OrderView> {
+    // Redis before MySQL: a writer commits, then drops the pending state, so an
+    // order missing from both reads in this order is really not there.
+    const accepted =
+      this.asyncConfig.mode === 'async' ? await this.asyncState.findAccepted(orderId) : undefined;
     const order = await this.orders.findOneOfUser(orderId, userId);
-    if (!order) throw new OrderNotFoundError();
-    return order;
+    if (order) return { ...order, state: 'created' };
+    // Someone else's order is "not found": its existence is not the caller's business.
+    if (!accepted || accepted.userId !== userId) throw new OrderNotFoundError();
+    return {
+      id: orderId,
+      userId,
+      voucherId: accepted.voucherId,
+      payType: 1,
+      status: OrderStatus.UNPAID,
+      createTime: accepted.acceptedAt ?? new Date(),
+      state: accepted.state,
+    };
   }
 }

@@ -11,7 +11,10 @@ import { HOW_TO_START_DEPENDENCIES, StartupError } from '../common/startup-error
  */
 export function createRedisClient(
   config: RedisConfig,
-  { autoPipelining = true }: { autoPipelining?: boolean } = {},
+  {
+    autoPipelining = true,
+    commandTimeoutMs = Math.ceil(config.timeoutMs / 2),
+  }: { autoPipelining?: boolean; commandTimeoutMs?: number } = {},
 ): Redis {
   return new Redis(config.url, {
     lazyConnect: true,
@@ -22,7 +25,7 @@ export function createRedisClient(
     // Half the budget: with auto-pipelining a command can wait behind a stuck
     // batch for one timeout before its own starts, and the total must stay near
     // DEPENDENCY_TIMEOUT_MS.
-    commandTimeout: Math.ceil(config.timeoutMs / 2),
+    commandTimeout: commandTimeoutMs,
     retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
   });
 }

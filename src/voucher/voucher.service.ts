@@ -7,9 +7,20 @@ import { Voucher } from './voucher.entity';
 import { VoucherNotFoundError } from './voucher.errors';
 import { VoucherRepository } from './voucher.repository';
 
+/** A new seckill voucher, committed: what the async seckill loads into Redis. */
+export interface CreatedSeckill {
+  voucherId: number;
+  stock: number;
+  beginTime: Date;
+  endTime: Date;
+}
+
+export type SeckillCreatedListener = (voucher: CreatedSeckill) => Promise<void>;
+
 @Injectable()
 export class VoucherService {
   private readonly offers: SeckillOfferCache;
+  private readonly createdListeners: SeckillCreatedListener[] = [];
 
   constructor(
     private readonly vouchers: VoucherRepository,
@@ -18,18 +29,29 @@ export class VoucherService {
     this.offers = new SeckillOfferCache(config.voucherCacheTtlMs);
   }
 
-  createSeckillVoucher(dto: CreateSeckillVoucherDto): Promise<number> {
-    return this.vouchers.createSeckill({
+  async createSeckillVoucher(dto: CreateSeckillVoucherDto): Promise<number> {
+    const sale = {
+      stock: dto.stock,
+      beginTime: new Date(dto.beginTime),
+      endTime: new Date(dto.endTime),
+    };
+    const voucherId = await this.vouchers.createSeckill({
       shopId: dto.shopId,
       title: dto.title,
       subTitle: dto.subTitle ?? null,
       rules: dto.rules ?? null,
       payValue: dto.payValue,
       actualValue: dto.actualValue,
-      stock: dto.stock,
-      beginTime: new Date(dto.beginTime),
-      endTime: new Date(dto.endTime),
+      ...sale,
     });
+    // After commit; a listener handles its own failures (the voucher exists either way).
+    for (const listener of this.createdListeners) await listener({ voucherId, ...sale });
+    return voucherId;
+  }
+
+  /** Called after each seckill voucher's creation has committed (the async seckill loads its stock). */
+  onSeckillCreated(listener: SeckillCreatedListener): void {
+    this.createdListeners.push(listener);
   }
 
   listShopVouchers(shopId: number): Promise<Voucher[]> {

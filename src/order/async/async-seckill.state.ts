@@ -1,0 +1,197 @@
+import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import {
+  asyncSeckillConfig,
+  AsyncSeckillConfig,
+  databaseConfig,
+  DatabaseConfig,
+  seckillConfig,
+  SeckillConfig,
+} from '../../config/configuration';
+import { LockService } from '../../lock/lock.service';
+import { LockWaitTimeoutError } from '../../lock/lock.errors';
+import { OrderStreamMetrics } from '../../metrics/order-stream.metrics';
+import { RedisKeys } from '../../redis/redis-keys';
+import { VoucherNotFoundError } from '../../voucher/voucher.errors';
+import { VoucherService } from '../../voucher/voucher.service';
+import { StockRebuildingError } from '../order.errors';
+import { AsyncOrderRepository } from './async-order.repository';
+import { OrderBacklog, SeckillRebuild } from './order-backlog';
+import {
+  AcceptedOrder,
+  AdmissionOutcome,
+  DeadLetter,
+  SeckillStockStore,
+} from './seckill-stock.store';
+import { OrderStreamEntry } from './stream-entries';
+
+/** How long the reconcile command waits for another instance's rebuild. */
+const TOOL_REBUILD_WAIT_MS = 30_000;
+
+/**
+ * The async seckill's shared state: each voucher's stock, buyers and window in
+ * Redis, kept equal to MySQL plus the accepted orders still on their way.
+ *
+ * - Loaded when an admin creates a voucher (async mode).
+ * - Rebuilt from MySQL whenever the keys are missing (Redis lost its data, or
+ *   the creation's load failed), by one instance at a time (the rebuild lock),
+ *   counting the stream entries that are not yet in MySQL. Until then no order
+ *   is admitted on a guess: the admitting request waits for the rebuild.
+ * - Every change of a loaded voucher's keys other than admission (a rebuild, a
+ *   dead letter giving a unit back) runs under the rebuild lock, so a rebuild
+ *   never reads the stream before a give-back and writes after it.
+ */
+@Injectable()
+export class AsyncSeckillState implements OnModuleInit {
+  private readonly logger = new Logger(AsyncSeckillState.name);
+  /** One rebuild per voucher at a time in this process, however many requests wait for it. */
+  private readonly rebuilding = new Map<number, Promise<boolean>>();
+
+  constructor(
+    private readonly store: SeckillStockStore,
+    private readonly orders: AsyncOrderRepository,
+    private readonly locks: LockService,
+    private readonly vouchers: VoucherService,
+    @Inject(asyncSeckillConfig.KEY) private readonly config: AsyncSeckillConfig,
+    @Inject(seckillConfig.KEY) private readonly seckill: SeckillConfig,
+    @Inject(databaseConfig.KEY) private readonly database: DatabaseConfig,
+    private readonly metrics: OrderStreamMetrics,
+  ) {}
+
+  onModuleInit(): void {
+    if (this.config.mode !== 'async') return;
+    this.metrics.setBacklogSource(() => this.backlog());
+    this.vouchers.onSeckillCreated(async (voucher) => {
+      try {
+        await this.underRebuildLock(voucher.voucherId, this.database.timeoutMs, () =>
+          this.store.write(voucher.voucherId, { ...voucher, buyers: [] }),
+        );
+      } catch (error) {
+        // The voucher exists in MySQL: the first order rebuilds its keys from there.
+        this.logger.warn(
+          `voucher ${voucher.voucherId} created, its Redis stock not loaded (rebuilt on the first order): ${(error as Error).message}`,
+        );
+      }
+    });
+  }
+
+  /**
+   * Admits an order in Redis (see ADMIT_SCRIPT). Keys missing: rebuilt from
+   * MySQL first, then one more try; an unknown voucher is VoucherNotFoundError.
+   */
+  async admit(order: {
+    orderId: string;
+    userId: number;
+    voucherId: number;
+  }): Promise<Exclude<AdmissionOutcome, 'missing'>> {
+    const outcome = await this.store.admit(order);
+    if (outcome !== 'missing') return outcome;
+    if (!(await this.ensureLoaded(order.voucherId))) throw new VoucherNotFoundError();
+    const retried = await this.store.admit(order);
+    // Missing again: gone between the rebuild and now (another flush). No guess.
+    if (retried === 'missing') throw new StockRebuildingError();
+    return retried;
+  }
+
+  /**
+   * Rebuilds the voucher's keys from MySQL under the rebuild lock, counting the
+   * stream's unacknowledged entries of the voucher that MySQL does not have yet.
+   * For the reconcile command's --fix. Undefined: no such voucher (keys removed).
+   */
+  rebuildFromMysql(voucherId: number): Promise<SeckillRebuild | undefined> {
+    return this.underRebuildLock(voucherId, TOOL_REBUILD_WAIT_MS, () =>
+      this.rebuildUnderLock(voucherId),
+    );
+  }
+
+  /** Accepted orders not yet in MySQL, and dead letters (Redis only; MySQL may be down). */
+  backlog(): Promise<OrderBacklog> {
+    return this.store.backlog();
+  }
+
+  /** The unacknowledged stream entries (of one voucher), for the reconcile command. */
+  unacknowledgedEntries(voucherId?: number): Promise<OrderStreamEntry[]> {
+    return this.store.unacknowledgedEntries(voucherId);
+  }
+
+  /** An accepted order's state while it is not (or never will be) in MySQL. */
+  findAccepted(orderId: string): Promise<AcceptedOrder | undefined> {
+    return this.store.findAccepted(orderId);
+  }
+
+  /** Dead-letters an entry under the voucher's rebuild lock (see the class comment). */
+  deadLetter(letter: DeadLetter): Promise<boolean> {
+    const voucherId = Number(letter.entry.voucherId);
+    if (!Number.isSafeInteger(voucherId) || voucherId <= 0) return this.store.deadLetter(letter);
+    return this.underRebuildLock(voucherId, this.seckill.orderLockLeaseMs, () =>
+      this.store.deadLetter(letter),
+    );
+  }
+
+  /** True once the keys are loaded; false when MySQL has no such voucher. */
+  private ensureLoaded(voucherId: number): Promise<boolean> {
+    let pending = this.rebuilding.get(voucherId);
+    if (!pending) {
+      pending = this.underRebuildLock(voucherId, this.database.timeoutMs, async () => {
+        // Another instance may have rebuilt while this one waited for the lock.
+        if (await this.store.isLoaded(voucherId)) return true;
+        return (await this.rebuildUnderLock(voucherId)) !== undefined;
+      })
+        .catch((error: unknown) => {
+          if (error instanceof LockWaitTimeoutError) throw new StockRebuildingError();
+          throw error;
+        })
+        .finally(() => this.rebuilding.delete(voucherId));
+      this.rebuilding.set(voucherId, pending);
+    }
+    return pending;
+  }
+
+  private async rebuildUnderLock(voucherId: number): Promise<SeckillRebuild | undefined> {
+    // 1. No admission from here on (the script answers `missing`), so the
+    //    stream cannot gain entries of this voucher while it is read.
+    await this.store.unload(voucherId);
+    // 2. The stream before MySQL: an entry committed in between is in both and
+    //    counted once (MySQL has it); one committed after MySQL's snapshot is
+    //    counted as pending, and its unit was not yet taken in that snapshot.
+    const unacknowledged = await this.store.unacknowledgedEntries(voucherId);
+    const sale = await this.orders.readSale(voucherId);
+    if (!sale) {
+      await this.store.forget(voucherId);
+      return undefined;
+    }
+    const written = new Set(sale.orders.map((order) => order.id));
+    const pending = unacknowledged.filter((entry) => !written.has(entry.orderId));
+    const buyers = new Set(sale.orders.map((order) => order.userId));
+    for (const entry of pending) buyers.add(entry.userId);
+    const stock = Math.max(0, sale.stock - pending.length);
+    if (sale.stock < pending.length) {
+      this.logger.error(
+        `voucher ${voucherId}: ${pending.length} accepted orders wait for ${sale.stock} units in MySQL`,
+      );
+    }
+    await this.store.write(voucherId, {
+      stock,
+      buyers: [...buyers],
+      beginTime: sale.beginTime,
+      endTime: sale.endTime,
+    });
+    const rebuild: SeckillRebuild = {
+      voucherId,
+      mysqlStock: sale.stock,
+      mysqlOrders: sale.orders.length,
+      pendingOrders: pending.length,
+      stock,
+      buyers: buyers.size,
+    };
+    this.logger.log(`rebuilt the Redis stock of voucher ${voucherId}: ${JSON.stringify(rebuild)}`);
+    return rebuild;
+  }
+
+  private underRebuildLock<T>(voucherId: number, waitMs: number, fn: () => Promise<T>): Promise<T> {
+    return this.locks.withLock(
+      RedisKeys.seckillRebuildLock(voucherId),
+      { leaseMs: this.seckill.orderLockLeaseMs, waitMs },
+      fn,
+    );
+  }
+}

@@ -1,0 +1,51 @@
+/**
+ * The Lua scripts of the async seckill. Each runs atomically in Redis, so no
+ * other command (another shopper's admission, a writer's dead-lettering) can
+ * interleave between its checks and its writes.
+ */
+
+/**
+ * Admission. KEYS: stock, buyers, window, stream, order state.
+ * ARGV: userId, voucherId, orderId, state TTL (s).
+ * Answers one of: missing (keys not loaded: rebuild first, admit nothing on a
+ * guess), not-started, ended (on Redis's own clock, TIME), already-purchased,
+ * sold-out, accepted. Accepted means: one unit taken, the user in the buyer
+ * set, the order in the stream, its state `pending`, all or nothing.
+ */
+export const ADMIT_SCRIPT = `
+local window = redis.call('HMGET', KEYS[3], 'begin', 'end')
+local stock = redis.call('GET', KEYS[1])
+if not window[1] or not window[2] or not stock then return 'missing' end
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+if now < tonumber(window[1]) then return 'not-started' end
+if now >= tonumber(window[2]) then return 'ended' end
+if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return 'already-purchased' end
+if tonumber(stock) <= 0 then return 'sold-out' end
+redis.call('DECR', KEYS[1])
+redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('XADD', KEYS[4], '*', 'orderId', ARGV[3], 'userId', ARGV[1], 'voucherId', ARGV[2])
+redis.call('HSET', KEYS[5], 'userId', ARGV[1], 'voucherId', ARGV[2], 'state', 'pending', 'acceptedAt', now)
+redis.call('EXPIRE', KEYS[5], ARGV[4])
+return 'accepted'
+`;
+
+/**
+ * Dead-lettering of one entry. KEYS: stream, dead letters, stock, buyers, order state.
+ * ARGV: group, streamId, orderId, userId, voucherId, error, deliveries,
+ * give stock back (1/0), take the user out of the buyers (1/0), state TTL (s).
+ * Acknowledges the entry first: only a writer that still finds it pending moves
+ * it (two writers that both gave up on it move it once). The unit goes back only
+ * while the stock key exists; without it, a rebuild from MySQL counts right.
+ * Answers 1 when moved, 0 when someone else had acknowledged it.
+ */
+export const DEAD_LETTER_SCRIPT = `
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('XADD', KEYS[2], '*', 'orderId', ARGV[3], 'userId', ARGV[4], 'voucherId', ARGV[5],
+  'error', ARGV[6], 'deliveries', ARGV[7], 'streamId', ARGV[2])
+if ARGV[8] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then redis.call('INCR', KEYS[3]) end
+if ARGV[9] == '1' then redis.call('SREM', KEYS[4], ARGV[4]) end
+redis.call('HSET', KEYS[5], 'userId', ARGV[4], 'voucherId', ARGV[5], 'state', 'failed', 'error', ARGV[6])
+redis.call('EXPIRE', KEYS[5], ARGV[10])
+return 1
+`;

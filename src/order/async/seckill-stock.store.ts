@@ -1,0 +1,315 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ChainableCommander, Result } from 'ioredis';
+import type Redis from 'ioredis';
+import { asyncSeckillConfig, AsyncSeckillConfig } from '../../config/configuration';
+import { REDIS } from '../../redis/redis.constants';
+import { RedisKeys } from '../../redis/redis-keys';
+import { OrderBacklog } from './order-backlog';
+import { ADMIT_SCRIPT, DEAD_LETTER_SCRIPT } from './seckill-scripts';
+import {
+  compareStreamIds,
+  OrderStreamEntry,
+  RawStreamEntry,
+  streamIdTimeMs,
+  toOrderStreamEntry,
+} from './stream-entries';
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    seckillAdmit(
+      stock: string,
+      buyers: string,
+      window: string,
+      stream: string,
+      state: string,
+      userId: string,
+      voucherId: string,
+      orderId: string,
+      stateTtlSeconds: number,
+    ): Result<AdmissionOutcome, Context>;
+    seckillDeadLetter(...keysAndArgs: (string | number)[]): Result<number, Context>;
+  }
+}
+
+export type AdmissionOutcome =
+  'missing' | 'not-started' | 'ended' | 'already-purchased' | 'sold-out' | 'accepted';
+
+export interface AcceptedOrder {
+  orderId: string;
+  userId: number;
+  voucherId: number;
+  state: 'pending' | 'failed';
+  /** On Redis's clock. */
+  acceptedAt: Date | undefined;
+}
+
+export interface SeckillStockSnapshot {
+  stock: number;
+  buyers: readonly string[];
+  beginTime: Date;
+  endTime: Date;
+}
+
+export interface DeadLetter {
+  entry: OrderStreamEntry;
+  error: string;
+  deliveries: number;
+  giveStockBack: boolean;
+  giveBuyerBack: boolean;
+}
+
+const SCAN_PAGE = 10_000;
+const SADD_CHUNK = 5_000;
+
+/**
+ * The Redis side of the async seckill: the stock, buyer set and window keys of
+ * each voucher, the admission and dead-letter scripts, and what the order
+ * stream holds. Scripts go by EVALSHA (ioredis defineCommand) on the shared,
+ * auto-pipelined client.
+ */
+@Injectable()
+export class SeckillStockStore {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(asyncSeckillConfig.KEY) private readonly config: AsyncSeckillConfig,
+  ) {
+    redis.defineCommand('seckillAdmit', { numberOfKeys: 5, lua: ADMIT_SCRIPT });
+    redis.defineCommand('seckillDeadLetter', { numberOfKeys: 5, lua: DEAD_LETTER_SCRIPT });
+  }
+
+  admit(order: { orderId: string; userId: number; voucherId: number }): Promise<AdmissionOutcome> {
+    return this.redis.seckillAdmit(
+      RedisKeys.seckillStock(order.voucherId),
+      RedisKeys.seckillBuyers(order.voucherId),
+      RedisKeys.seckillWindow(order.voucherId),
+      RedisKeys.orderStream,
+      RedisKeys.asyncOrderState(order.orderId),
+      String(order.userId),
+      String(order.voucherId),
+      order.orderId,
+      this.config.orderStateTtlSeconds,
+    );
+  }
+
+  /** Whether admission can run for the voucher (see the window key). */
+  async isLoaded(voucherId: number): Promise<boolean> {
+    const found = await this.redis.exists(
+      RedisKeys.seckillWindow(voucherId),
+      RedisKeys.seckillStock(voucherId),
+    );
+    return found === 2;
+  }
+
+  /** Stops admission for the voucher until write() (the script answers `missing`). */
+  async unload(voucherId: number): Promise<void> {
+    await this.redis.del(RedisKeys.seckillWindow(voucherId));
+  }
+
+  /** Forgets the voucher (it does not exist in MySQL). */
+  async forget(voucherId: number): Promise<void> {
+    await this.redis.del(
+      RedisKeys.seckillWindow(voucherId),
+      RedisKeys.seckillStock(voucherId),
+      RedisKeys.seckillBuyers(voucherId),
+    );
+  }
+
+  /** Replaces the voucher's keys in one MULTI; the window last, as the "loaded" mark. */
+  async write(voucherId: number, snapshot: SeckillStockSnapshot): Promise<void> {
+    const buyersKey = RedisKeys.seckillBuyers(voucherId);
+    const multi: ChainableCommander = this.redis.multi();
+    multi.del(buyersKey);
+    for (let i = 0; i < snapshot.buyers.length; i += SADD_CHUNK) {
+      multi.sadd(buyersKey, ...snapshot.buyers.slice(i, i + SADD_CHUNK));
+    }
+    multi.set(RedisKeys.seckillStock(voucherId), snapshot.stock);
+    multi.hset(RedisKeys.seckillWindow(voucherId), {
+      begin: snapshot.beginTime.getTime(),
+      end: snapshot.endTime.getTime(),
+    });
+    const results = await multi.exec();
+    const failed = results?.find(([error]) => error);
+    if (!results || failed) throw failed?.[0] ?? new Error('MULTI was discarded');
+  }
+
+  /** What the voucher's keys hold now (the reconcile command compares it with MySQL). */
+  async read(
+    voucherId: number,
+  ): Promise<{ stock: number | undefined; buyers: string[]; loaded: boolean }> {
+    const [stock, buyers, window] = await Promise.all([
+      this.redis.get(RedisKeys.seckillStock(voucherId)),
+      this.redis.smembers(RedisKeys.seckillBuyers(voucherId)),
+      this.redis.exists(RedisKeys.seckillWindow(voucherId)),
+    ]);
+    return {
+      stock: stock === null ? undefined : Number(stock),
+      buyers,
+      loaded: window === 1 && stock !== null,
+    };
+  }
+
+  async findAccepted(orderId: string): Promise<AcceptedOrder | undefined> {
+    const state = await this.redis.hgetall(RedisKeys.asyncOrderState(orderId));
+    if (state.state !== 'pending' && state.state !== 'failed') return undefined;
+    return {
+      orderId,
+      userId: Number(state.userId),
+      voucherId: Number(state.voucherId),
+      state: state.state,
+      acceptedAt: state.acceptedAt ? new Date(Number(state.acceptedAt)) : undefined,
+    };
+  }
+
+  /** Moves an entry to the dead-letter stream (see DEAD_LETTER_SCRIPT); false if already acknowledged. */
+  async deadLetter(letter: DeadLetter): Promise<boolean> {
+    const { entry } = letter;
+    const moved = await this.redis.seckillDeadLetter(
+      RedisKeys.orderStream,
+      RedisKeys.orderDeadLetters,
+      RedisKeys.seckillStock(entry.voucherId),
+      RedisKeys.seckillBuyers(entry.voucherId),
+      RedisKeys.asyncOrderState(entry.orderId),
+      RedisKeys.orderWriterGroup,
+      entry.streamId,
+      entry.orderId,
+      entry.userId,
+      entry.voucherId,
+      letter.error,
+      letter.deliveries,
+      letter.giveStockBack ? 1 : 0,
+      letter.giveBuyerBack ? 1 : 0,
+      this.config.orderStateTtlSeconds,
+    );
+    return moved === 1;
+  }
+
+  /**
+   * Entries not yet acknowledged by the writers' group: delivered and pending,
+   * or not delivered yet. Read page by page; `voucherId` keeps one voucher's.
+   */
+  async unacknowledgedEntries(voucherId?: number): Promise<OrderStreamEntry[]> {
+    const group = await this.groupInfo();
+    if (!group.streamExists) return [];
+    const pendingIds = new Set<string>();
+    if (group.pending > 0) {
+      let start = '-';
+      for (;;) {
+        const page = (await this.redis.xpending(
+          RedisKeys.orderStream,
+          RedisKeys.orderWriterGroup,
+          start,
+          '+',
+          SCAN_PAGE,
+        )) as [string, string, number, number][];
+        for (const [id] of page) pendingIds.add(id);
+        if (page.length < SCAN_PAGE) break;
+        start = `(${page[page.length - 1][0]}`;
+      }
+    }
+    const lastDelivered = group.lastDeliveredId;
+    let start = '-';
+    if (pendingIds.size === 0 && lastDelivered) start = `(${lastDelivered}`;
+    const wanted = voucherId === undefined ? undefined : String(voucherId);
+    const entries: OrderStreamEntry[] = [];
+    for (;;) {
+      const page = (await this.redis.xrange(
+        RedisKeys.orderStream,
+        start,
+        '+',
+        'COUNT',
+        SCAN_PAGE,
+      )) as RawStreamEntry[];
+      for (const raw of page) {
+        const unacknowledged =
+          pendingIds.has(raw[0]) ||
+          lastDelivered === undefined ||
+          compareStreamIds(raw[0], lastDelivered) > 0;
+        if (!unacknowledged) continue;
+        const entry = toOrderStreamEntry(raw);
+        if (wanted === undefined || entry.voucherId === wanted) entries.push(entry);
+      }
+      if (page.length < SCAN_PAGE) break;
+      start = `(${page[page.length - 1][0]}`;
+    }
+    return entries;
+  }
+
+  /** Accepted orders not yet written, and dead letters, as /health and /metrics show them. */
+  async backlog(): Promise<OrderBacklog> {
+    const [group, deadLetters, [seconds, micros]] = await Promise.all([
+      this.groupInfo(),
+      this.redis.xlen(RedisKeys.orderDeadLetters),
+      this.redis.time(),
+    ]);
+    if (!group.streamExists) return { pending: 0, oldestAgeMs: 0, deadLetters };
+    let undelivered = group.lag;
+    const firstUndelivered = (await this.redis.xrange(
+      RedisKeys.orderStream,
+      group.lastDeliveredId ? `(${group.lastDeliveredId}` : '-',
+      '+',
+      'COUNT',
+      undelivered === undefined ? SCAN_PAGE : 1,
+    )) as RawStreamEntry[];
+    undelivered ??= firstUndelivered.length;
+    let oldestId: string | undefined = firstUndelivered[0]?.[0];
+    if (group.pending > 0) {
+      const summary = (await this.redis.xpending(
+        RedisKeys.orderStream,
+        RedisKeys.orderWriterGroup,
+      )) as [number, string | null, string | null, unknown];
+      if (summary[1]) oldestId = summary[1];
+    }
+    const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    return {
+      pending: group.pending + undelivered,
+      oldestAgeMs: oldestId ? Math.max(0, nowMs - streamIdTimeMs(oldestId)) : 0,
+      deadLetters,
+    };
+  }
+
+  /** The dead-letter stream's entries, oldest first (for tools and tests). */
+  async deadLetters(count = SCAN_PAGE): Promise<Record<string, string>[]> {
+    const page = (await this.redis.xrange(
+      RedisKeys.orderDeadLetters,
+      '-',
+      '+',
+      'COUNT',
+      count,
+    )) as RawStreamEntry[];
+    return page.map(([id, fields]) => {
+      const values: Record<string, string> = { id };
+      for (let i = 0; i + 1 < fields.length; i += 2) values[fields[i]] = fields[i + 1];
+      return values;
+    });
+  }
+
+  private async groupInfo(): Promise<{
+    streamExists: boolean;
+    pending: number;
+    lastDeliveredId: string | undefined;
+    lag: number | undefined;
+  }> {
+    let groups: unknown[][];
+    try {
+      groups = (await this.redis.xinfo('GROUPS', RedisKeys.orderStream)) as unknown[][];
+    } catch (error) {
+      if (/no such key/i.test((error as Error).message)) {
+        return { streamExists: false, pending: 0, lastDeliveredId: undefined, lag: undefined };
+      }
+      throw error;
+    }
+    for (const fields of groups) {
+      const info: Record<string, unknown> = {};
+      for (let i = 0; i + 1 < fields.length; i += 2) info[String(fields[i])] = fields[i + 1];
+      if (info.name !== RedisKeys.orderWriterGroup) continue;
+      return {
+        streamExists: true,
+        pending: Number(info.pending),
+        lastDeliveredId: String(info['last-delivered-id']),
+        lag: typeof info.lag === 'number' ? info.lag : undefined,
+      };
+    }
+    // No group yet: every entry is still to be written.
+    return { streamExists: true, pending: 0, lastDeliveredId: undefined, lag: undefined };
+  }
+}
