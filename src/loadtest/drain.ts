@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
 import { RedisKeys } from '../redis/redis-keys';
-import { SeckillSnapshotReader } from '../reconcile/seckill-snapshot.reader';
+import { readDeadLetters } from '../reconcile/seckill-snapshot.reader';
 
 /** One look at MySQL while the stream drains. */
 export interface DrainSample {
@@ -84,7 +84,6 @@ export class DrainWatch {
    * dead-letter stream holds the rest, or nothing has moved for `idleTimeoutMs`.
    */
   async until(accepted: number, options: DrainOptions): Promise<DrainResult> {
-    const reader = new SeckillSnapshotReader(this.dataSource, this.redis);
     let deadLetterCount = -1;
     let deadLettered = 0;
     let lastMoveAt = performance.now();
@@ -101,7 +100,7 @@ export class DrainWatch {
         const letters = await this.redis.xlen(RedisKeys.orderDeadLetters);
         if (letters !== deadLetterCount) {
           deadLetterCount = letters;
-          deadLettered = (await reader.deadLetters()).filter(
+          deadLettered = (await readDeadLetters(this.redis)).filter(
             (letter) => letter.voucherId === this.voucherId,
           ).length;
           lastMoveAt = now;

@@ -241,7 +241,7 @@ export async function runFlashSale(
           : 0,
       },
     },
-    { waitForLeases: options.waitForLeases },
+    { waitForLeases: options.waitForLeases, stream: context.asyncSeckill },
   );
   return {
     voucherId,

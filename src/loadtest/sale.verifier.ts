@@ -4,7 +4,7 @@ import { DataSource, In } from 'typeorm';
 import { VoucherOrder } from '../order/voucher-order.entity';
 import { RedisKeys } from '../redis/redis-keys';
 import { compareSeckill, DRIFT_KINDS } from '../reconcile/seckill-drift';
-import { SeckillSnapshotReader } from '../reconcile/seckill-snapshot.reader';
+import { SeckillSnapshotReader, UnacknowledgedEntries } from '../reconcile/seckill-snapshot.reader';
 import { SeckillVoucher } from '../voucher/seckill-voucher.entity';
 
 /** An order id the service answered 2xx with, and the shopper who sent that request. */
@@ -81,6 +81,8 @@ export interface VerifyOptions {
    * the configured lease); false: report such keys as passed, still held.
    */
   waitForLeases?: boolean;
+  /** async: the service's reading of the order stream (AsyncSeckillState). */
+  stream?: UnacknowledgedEntries;
 }
 
 /** A detail names this many offenders; offendingIds holds them all. */
@@ -128,7 +130,12 @@ export async function verifySale(
     checkNothingUnacknowledged(facts, orders),
     await checkLocksReleased(redis, facts, options.waitForLeases ?? true),
   ];
-  if (facts.mode === 'async') checks.push(...(await asyncChecks(dataSource, redis, facts)));
+  if (facts.mode === 'async') {
+    if (!options.stream) throw new Error('the async checks need the order stream reader');
+    checks.push(
+      ...(await asyncChecks(new SeckillSnapshotReader(dataSource, redis, options.stream), facts)),
+    );
+  }
   return { passed: checks.every((check) => check.passed), checks };
 }
 
@@ -280,11 +287,9 @@ async function checkLocksReleased(
  * order ended in the dead-letter stream, and Redis still mirrors MySQL.
  */
 async function asyncChecks(
-  dataSource: DataSource,
-  redis: Redis,
+  reader: SeckillSnapshotReader,
   facts: SaleFacts,
 ): Promise<CheckResult[]> {
-  const reader = new SeckillSnapshotReader(dataSource, redis);
   const wrongStatus = (facts.acknowledgedStatuses ?? []).filter(([, status]) => status !== 202);
   const acceptedAs202 = result(
     'acceptedAs202',

@@ -42,17 +42,19 @@ async function main(): Promise<number> {
     json: { type: 'boolean' },
     'settle-ms': { type: 'string' },
   });
-  const voucher = values.voucher === undefined ? undefined : intFlag('voucher', values.voucher, undefined, 1);
+  const voucher =
+    values.voucher === undefined ? undefined : intFlag('voucher', values.voucher, undefined, 1);
   const settleMs = intFlag('settle-ms', values['settle-ms'], DEFAULT_SETTLE_MS, 0);
   const log = logPhase(TOOL);
 
   // Loaded only now: the config module reads process.env when it is imported.
-  const { openToolContext, rebuilderOf } = await import('./tool-context');
+  const { openToolContext, rebuilderOf, streamOf } = await import('./tool-context');
   const app = await openToolContext();
   try {
     const reader = new SeckillSnapshotReader(
       app.get<DataSource>(getDataSourceToken()),
       app.get<Redis>(REDIS),
+      streamOf(app),
     );
     if (voucher !== undefined && !(await reader.isSeckillVoucher(voucher))) {
       throw new UsageError(`--voucher ${voucher} is not a seckill voucher`);

@@ -11,7 +11,10 @@ function figuresLine(voucher: VoucherReconcile): string {
 }
 
 const driftLines = (drift: readonly Drift[]): string[] =>
-  drift.map((d) => `    ${d.kind}: ${d.detail}\n      (${DRIFT_KINDS[d.kind]}; ${d.idsAre}: ${d.ids.join(', ')})`);
+  drift.map(
+    (d) =>
+      `    ${d.kind}: ${d.detail}\n      (${DRIFT_KINDS[d.kind]}; ${d.idsAre}: ${d.ids.join(', ')})`,
+  );
 
 function verdictOf(voucher: VoucherReconcile): string {
   if (voucher.drift.length === 0) return 'agree';

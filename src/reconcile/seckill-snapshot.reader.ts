@@ -1,7 +1,13 @@
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
+import type { OrderStreamEntry } from '../order/async/stream-entries';
 import { RedisKeys } from '../redis/redis-keys';
 import { DeadLetter, MysqlSeckillSide, RedisSeckillSide, StreamOrder } from './seckill-drift';
+
+/** The service's own reading of the stream (AsyncSeckillState): what its rebuild counts. */
+export interface UnacknowledgedEntries {
+  unacknowledgedEntries(voucherId?: number): Promise<OrderStreamEntry[]>;
+}
 
 /** Stream entries read per XRANGE / XPENDING call: a big backlog never blocks Redis long. */
 const PAGE = 1000;
@@ -35,16 +41,22 @@ function toDeadLetter(entry: StreamEntry): DeadLetter {
   };
 }
 
-const isNoSuchKey = (error: unknown) => /no such key/i.test((error as Error).message ?? '');
+const toOrder = (entry: OrderStreamEntry): StreamOrder => ({
+  streamId: entry.streamId,
+  orderId: entry.orderId,
+  userId: Number(entry.userId),
+  voucherId: Number(entry.voucherId),
+});
 
 /**
  * Reads what Redis and MySQL hold for seckill vouchers, for reconcile and the
- * load-test checks. Reads only; Redis in pages, MySQL in one snapshot per voucher.
+ * load-test checks. Reads only; streams in pages, MySQL in one snapshot per voucher.
  */
 export class SeckillSnapshotReader {
   constructor(
     private readonly dataSource: DataSource,
     private readonly redis: Redis,
+    private readonly stream: UnacknowledgedEntries,
   ) {}
 
   async seckillVoucherIds(): Promise<number[]> {
@@ -64,7 +76,9 @@ export class SeckillSnapshotReader {
 
   /** Stock, window and buyers of each voucher (one MULTI each), and their pending entries. */
   async readRedis(voucherIds: readonly number[]): Promise<Map<number, RedisSeckillSide>> {
-    const pending = await this.pendingOrders();
+    const pending = (
+      await this.stream.unacknowledgedEntries(voucherIds.length === 1 ? voucherIds[0] : undefined)
+    ).map(toOrder);
     const sides = new Map<number, RedisSeckillSide>();
     for (const voucherId of voucherIds) {
       const replies = await this.redis
@@ -107,68 +121,26 @@ export class SeckillSnapshotReader {
     });
   }
 
-  /**
-   * Entries of `stream.orders` the writers' group has not acknowledged: those
-   * after its last-delivered id (never read) and those in its pending list (read,
-   * not yet acknowledged). Without the group, every entry is unread.
-   */
-  async pendingOrders(): Promise<StreamOrder[]> {
-    const stream = RedisKeys.orderStream;
-    let lastDelivered = '0-0';
-    let hasGroup = false;
-    try {
-      const groups = (await this.redis.xinfo('GROUPS', stream)) as unknown[][];
-      for (const group of groups) {
-        const info = fieldsOf(group.map(String));
-        if (info.get('name') === RedisKeys.orderWriterGroup) {
-          hasGroup = true;
-          lastDelivered = info.get('last-delivered-id') ?? '0-0';
-        }
-      }
-    } catch (error) {
-      if (isNoSuchKey(error)) return [];
-      throw error;
-    }
-    const unread = await this.range(stream, hasGroup ? `(${lastDelivered}` : '-');
-    const delivered: StreamOrder[] = [];
-    if (hasGroup) {
-      let start = '-';
-      for (;;) {
-        const page = (await this.redis.xpending(
-          stream,
-          RedisKeys.orderWriterGroup,
-          start,
-          '+',
-          PAGE,
-        )) as [string, string, number, number][];
-        if (page.length === 0) break;
-        const pipeline = this.redis.pipeline();
-        for (const [id] of page) pipeline.xrange(stream, id, id);
-        for (const [error, entries] of (await pipeline.exec()) ?? []) {
-          if (error) throw error;
-          // An id whose entry is gone (deleted) has nothing left to write.
-          delivered.push(...(entries as StreamEntry[]).map(toStreamOrder));
-        }
-        if (page.length < PAGE) break;
-        start = `(${page[page.length - 1][0]}`;
-      }
-    }
-    return [...delivered, ...unread.map(toStreamOrder)];
-  }
-
   /** Every entry of the dead-letter stream. */
-  async deadLetters(): Promise<DeadLetter[]> {
-    return (await this.range(RedisKeys.orderDeadLetters, '-')).map(toDeadLetter);
+  deadLetters(): Promise<DeadLetter[]> {
+    return readDeadLetters(this.redis);
   }
+}
 
-  private async range(stream: string, from: string): Promise<StreamEntry[]> {
-    const all: StreamEntry[] = [];
-    let start = from;
-    for (;;) {
-      const page = (await this.redis.xrange(stream, start, '+', 'COUNT', PAGE)) as StreamEntry[];
-      all.push(...page);
-      if (page.length < PAGE) return all;
-      start = `(${page[page.length - 1][0]}`;
-    }
+/** Every entry of the dead-letter stream, read in pages. */
+export async function readDeadLetters(redis: Redis): Promise<DeadLetter[]> {
+  const letters: DeadLetter[] = [];
+  let start = '-';
+  for (;;) {
+    const page = (await redis.xrange(
+      RedisKeys.orderDeadLetters,
+      start,
+      '+',
+      'COUNT',
+      PAGE,
+    )) as StreamEntry[];
+    letters.push(...page.map(toDeadLetter));
+    if (page.length < PAGE) return letters;
+    start = `(${page[page.length - 1][0]}`;
   }
 }
