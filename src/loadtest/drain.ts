@@ -165,7 +165,9 @@ export function drainFigures(
     }
     peakBacklog = Math.max(peakBacklog, acceptedSoFar - sample.written);
   }
-  const total = samples.length ? samples[samples.length - 1] : { atMs: 0, written: 0 };
+  const last = samples.length ? samples[samples.length - 1] : { atMs: 0, written: 0 };
+  // The first look that saw the final count: later looks only repeat it.
+  const total = samples.find((sample) => sample.written === last.written) ?? last;
   const firstWrite = samples.find((sample) => sample.written > 0);
   // The first look that saw orders written was at most one poll after the first write.
   const writing = firstWrite ? total.atMs - firstWrite.atMs : 0;
@@ -176,7 +178,7 @@ export function drainFigures(
   // The last look at or before the last acceptance: what was still to write then.
   const atLastAccept = [...samples].reverse().find((sample) => sample.atMs <= lastAccept);
   const backlog = accepts.length - (atLastAccept?.written ?? 0);
-  const ms = Math.max(0, total.atMs - lastAccept);
+  const ms = Math.max(0, Math.round(total.atMs - lastAccept));
   return {
     writesPerSecond,
     peakBacklog,

@@ -236,9 +236,11 @@ export async function runFlashSale(
       acknowledgedStatuses: successes.map((answer, i) => [acknowledged[i].orderId, answer.status]),
       drain: drain && {
         drained: drain.drained,
-        waitedMs: drain.samples.length
-          ? drain.samples[drain.samples.length - 1].atMs - fire.durationMs
-          : 0,
+        // From the last answer: negative when the writers were done before the crowd was.
+        waitedMs: Math.round(
+          (drain.drainedAtMs ?? drain.samples[drain.samples.length - 1]?.atMs ?? 0) -
+            fire.durationMs,
+        ),
       },
     },
     { waitForLeases: options.waitForLeases, stream: context.asyncSeckill },

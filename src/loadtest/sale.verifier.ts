@@ -311,7 +311,9 @@ async function asyncChecks(
       ? `${unwritten.length} accepted orders still in the stream after ${drain?.waitedMs ?? 0} ms: ${listSome(unwritten.map((e) => `order ${e.orderId} of user ${e.userId} (entry ${e.streamId})`))}`
       : drain && !drain.drained
         ? `the writers stopped after ${drain.waitedMs} ms with orders neither written nor pending (see the other checks)`
-        : `drained ${drain?.waitedMs ?? 0} ms after the last answer`,
+        : drain && drain.waitedMs < 0
+          ? `drained ${-drain.waitedMs} ms before the last answer`
+          : `drained ${drain?.waitedMs ?? 0} ms after the last answer`,
   );
 
   const letters = (await reader.deadLetters()).filter((l) => l.voucherId === facts.voucherId);
