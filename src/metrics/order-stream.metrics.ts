@@ -99,17 +99,19 @@ export class OrderStreamMetrics {
     if (count > 0) this.reclaimed.inc(count);
   }
 
-  private lastRead: { at: number; value: Promise<Awaited<ReturnType<BacklogSource>> | undefined> } =
-    { at: 0, value: Promise.resolve(undefined) };
+  private reading: Promise<Awaited<ReturnType<BacklogSource>> | undefined> | undefined;
 
-  /** One Redis read per scrape for the three gauges; a failed read leaves the last values. */
+  /**
+   * One Redis read per scrape for the three gauges (prom-client collects them
+   * concurrently, so they share the read in flight); a failed read leaves the
+   * last values.
+   */
   private readBacklog(): Promise<Awaited<ReturnType<BacklogSource>> | undefined> {
     const source = this.backlogSource;
     if (!source) return Promise.resolve(undefined);
-    const now = Date.now();
-    if (now - this.lastRead.at > 100) {
-      this.lastRead = { at: now, value: source().catch(() => undefined) };
-    }
-    return this.lastRead.value;
+    this.reading ??= source()
+      .catch(() => undefined)
+      .finally(() => (this.reading = undefined));
+    return this.reading;
   }
 }

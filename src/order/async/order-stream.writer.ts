@@ -109,7 +109,7 @@ export class OrderStreamWriter implements OnApplicationBootstrap, BeforeApplicat
     if (!this.client) return;
     this.running = false;
     const limit = this.config.blockMs + 3 * this.redisConfig.timeoutMs;
-    await Promise.race([this.loop, sleep(limit)]);
+    await Promise.race([this.loop, sleep(limit, undefined, { ref: false })]);
     this.client.disconnect();
     this.client = undefined;
   }
