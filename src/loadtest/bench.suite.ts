@@ -262,6 +262,8 @@ export async function runDrainCase(
   const name: BenchCaseName = 'asyncDrain';
   onPhase(`${name}: ${drainDescription(shoppers)}`);
   let servicePid = 0;
+  // A fresh process: JIT first, as in every suite's warm-up.
+  await runBaseline(context, url, CROWD, (phase) => onPhase(`  warm-up: ${phase}`));
   const run = await runSale(context, {
     url,
     users: shoppers,
@@ -455,10 +457,13 @@ export function evaluateTargets(
     measured: `${rss} MiB`,
     met: rss < BENCH_TARGETS.peakRssMiB,
   });
-  const targets: BenchTarget[] = [
-    ratioTarget('soldOut', 'sold out', BENCH_TARGETS.soldOutRatio),
-    ratioTarget('flashCrowd', 'flash crowd', BENCH_TARGETS.flashCrowdRatio),
-  ];
+  const targets: BenchTarget[] = [];
+  if (find('flashCrowd')) {
+    targets.push(
+      ratioTarget('soldOut', 'sold out', BENCH_TARGETS.soldOutRatio),
+      ratioTarget('flashCrowd', 'flash crowd', BENCH_TARGETS.flashCrowdRatio),
+    );
+  }
   if (peakRssMiB.sync !== undefined) targets.push(rssTarget('sync', peakRssMiB.sync));
   if (find('asyncFlashCrowd')) {
     const syncOrders = find('flashCrowd')?.ordersPerSecond ?? 0;
@@ -469,19 +474,21 @@ export function evaluateTargets(
       ratioTarget('asyncFlashCrowd', 'async flash crowd', BENCH_TARGETS.asyncFlashCrowdRatio),
       ratioTarget('asyncSoldOut', 'async sold out', BENCH_TARGETS.asyncSoldOutRatio),
       ratioTarget('asyncHotUser', 'async hot user', BENCH_TARGETS.asyncHotUserRatio),
-      {
+    );
+    if (syncOrders) {
+      targets.push({
         name: 'async flash crowd admitted orders/s vs sync',
         target: `>= ${BENCH_TARGETS.asyncAdmissionSpeedUp} x`,
         measured: `${speedUp} x (${asyncOrders} vs ${syncOrders})`,
         met: speedUp >= BENCH_TARGETS.asyncAdmissionSpeedUp,
-      },
-      {
-        name: 'async flash crowd: last 202 -> every order in MySQL',
-        target: `<= ${BENCH_TARGETS.drainAfterLastAdmissionMs} ms`,
-        measured: drainMs === undefined ? 'never drained' : `${drainMs} ms`,
-        met: drainMs !== undefined && drainMs <= BENCH_TARGETS.drainAfterLastAdmissionMs,
-      },
-    );
+      });
+    }
+    targets.push({
+      name: 'async flash crowd: last 202 -> every order in MySQL',
+      target: `<= ${BENCH_TARGETS.drainAfterLastAdmissionMs} ms`,
+      measured: drainMs === undefined ? 'never drained' : `${drainMs} ms`,
+      met: drainMs !== undefined && drainMs <= BENCH_TARGETS.drainAfterLastAdmissionMs,
+    });
     const drain = find('asyncDrain');
     if (drain) {
       targets.push({

@@ -213,7 +213,7 @@ export async function runFlashSale(
       ...waited,
       ...drainFigures(waited.samples, acceptedAtMs),
       lastAdmissionToDrainedMs:
-        waited.drainedAtMs === undefined
+        waited.drainedAtMs === undefined || acknowledged.length === 0
           ? undefined
           : Math.max(0, Math.round(waited.drainedAtMs - lastAcceptedAt)),
       admittedPerSecond: lastAcceptedAt
