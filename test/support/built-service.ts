@@ -9,6 +9,8 @@ const ROOT = resolve(__dirname, '..', '..');
 export interface ServiceRun {
   /** null when the process was killed (it did not exit by itself in time). */
   code: number | null;
+  /** The signal that ended it, if one did (Nest re-raises SIGTERM after a clean shutdown). */
+  signal: NodeJS.Signals | null;
   /** stdout then stderr. */
   output: string;
   elapsedMs: number;
@@ -45,6 +47,14 @@ export class BuiltService {
 
   /** Runs `node dist/main.js` with exactly `env` (plus PATH and NODE_PATH); killed after `timeoutMs`. */
   run(env: Record<string, string>, timeoutMs: number): Promise<ServiceRun> {
+    return this.start(env, timeoutMs).exited;
+  }
+
+  /** As run(), but hands back the PID at once (to kill -9 it), and the exit later. */
+  start(
+    env: Record<string, string>,
+    timeoutMs: number,
+  ): { pid: number; exited: Promise<ServiceRun> } {
     const started = performance.now();
     const child = spawn(process.execPath, [join(this.dir, 'dist', 'main.js')], {
       cwd: this.dir,
@@ -57,14 +67,20 @@ export class BuiltService {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => killQuietly(child), timeoutMs);
-    return new Promise((resolvePromise, reject) => {
+    const exited = new Promise<ServiceRun>((resolvePromise, reject) => {
       child.once('error', reject);
-      child.once('close', (code) => {
+      child.once('close', (code, signal) => {
         clearTimeout(timer);
         this.children.delete(child);
-        resolvePromise({ code, output: stdout + stderr, elapsedMs: performance.now() - started });
+        resolvePromise({
+          code,
+          signal,
+          output: stdout + stderr,
+          elapsedMs: performance.now() - started,
+        });
       });
     });
+    return { pid: child.pid ?? 0, exited };
   }
 
   dispose(): void {

@@ -56,7 +56,7 @@ export class AsyncOrderRepository {
    * bad value into a warning.
    */
   writeBatch(entries: readonly OrderStreamEntry[]): Promise<BatchWriteResult> {
-    return this.dataSource.transaction('READ COMMITTED', async (manager) => {
+    return this.dataSource.transaction(async (manager) => {
       const result: BatchWriteResult = { written: [], refused: [], inserted: 0 };
       for (const [voucherId, group] of groupByVoucher(entries)) {
         const inserted = await this.insertIgnoring(manager, group);
