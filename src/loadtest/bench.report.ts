@@ -139,7 +139,12 @@ export function leanRun(run: BenchRun, keepCharts = false): unknown {
   const figures: Partial<BenchRun['stats']> = { ...run.stats };
   delete figures.histogram;
   delete figures.throughput;
-  return { ...run, stats: figures };
+  // The drain's timeline of MySQL counts is a chart series too.
+  const sale = run.sale?.drain && {
+    ...run.sale,
+    drain: { ...run.sale.drain, samples: undefined },
+  };
+  return { ...run, stats: figures, ...(sale ? { sale } : {}) };
 }
 
 /**
