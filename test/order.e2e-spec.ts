@@ -161,6 +161,8 @@ describe('voucher-order (e2e)', () => {
       const list = await t.api.get('/voucher-order').set('authorization', alice.token).expect(200);
       expect(list.body.total).toBe(2);
       expect(list.body.data.map((o: { id: string }) => o.id).sort()).toEqual([a1, a2].sort());
+      // Sync mode: what is listed is in MySQL.
+      expect(list.body.data.map((o: { state: string }) => o.state)).toEqual(['created', 'created']);
 
       const one = await t.api
         .get(`/voucher-order/${a1}`)
@@ -173,6 +175,7 @@ describe('voucher-order (e2e)', () => {
         payType: 1,
         status: 1,
         createTime: expect.any(String),
+        state: 'created',
       });
 
       const foreign = await t.api

@@ -170,7 +170,7 @@ describe(OrderService.name, () => {
       expect(lock.release).not.toHaveBeenCalled();
 
       transaction.resolve('created');
-      await expect(placing).resolves.toBe(ORDER_ID);
+      await expect(placing).resolves.toEqual({ orderId: ORDER_ID, state: 'created' });
       expect(lock.release).toHaveBeenCalledTimes(1);
     });
 
@@ -368,6 +368,121 @@ describe(OrderService.name, () => {
 
     it('answers an unknown order with OrderNotFoundError', async () => {
       await expect(sut.getOrder(USER_ID, '1')).rejects.toBeInstanceOf(OrderNotFoundError);
+    });
+  });
+
+  describe('in async mode', () => {
+    let admit: jest.Mock<Promise<string>, [unknown]>;
+    let findAccepted: jest.Mock<Promise<unknown>, [string]>;
+
+    beforeEach(() => {
+      admit = jest.fn().mockResolvedValue('accepted');
+      findAccepted = jest.fn().mockResolvedValue(undefined);
+      sut = new OrderService(
+        vouchers as unknown as VoucherService,
+        orders as unknown as OrderRepository,
+        locks as unknown as LockService,
+        orderIds as unknown as OrderIdGenerator,
+        new SeckillMetrics(new Registry()),
+        config,
+        { admit, findAccepted } as unknown as AsyncSeckillState,
+        { mode: 'async' } as AsyncSeckillConfig,
+      );
+    });
+
+    it('answers pending with the order id once Redis admitted it, with no MySQL transaction', async () => {
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).resolves.toEqual({
+        orderId: ORDER_ID,
+        state: 'pending',
+      });
+
+      expect(admit).toHaveBeenCalledWith({
+        orderId: ORDER_ID,
+        userId: USER_ID,
+        voucherId: VOUCHER_ID,
+      });
+      expect(orders.createWithStockDeduction).not.toHaveBeenCalled();
+      expect(lock.release).toHaveBeenCalledTimes(1);
+    });
+
+    it.each([
+      ['already-purchased', AlreadyPurchasedError],
+      ['sold-out', StockExhaustedError],
+      ['not-started', SeckillNotStartedError],
+      ['ended', SeckillEndedError],
+    ] as const)(
+      'turns the script answer %s into its error and releases the lock',
+      async (outcome, expected) => {
+        admit.mockResolvedValue(outcome);
+
+        await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(expected);
+        expect(lock.release).toHaveBeenCalledTimes(1);
+      },
+    );
+
+    it('remembers a sold-out voucher, so the crowd is turned away before Redis', async () => {
+      admit.mockResolvedValue('sold-out');
+
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(
+        StockExhaustedError,
+      );
+      expect(vouchers.recordSoldOut).toHaveBeenCalledWith(VOUCHER_ID);
+    });
+
+    it('answers DUPLICATE_ORDER while the user holds the lock, without running the script', async () => {
+      locks.tryLock.mockResolvedValue(undefined);
+
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(
+        DuplicateOrderError,
+      );
+      expect(admit).not.toHaveBeenCalled();
+    });
+
+    it('admits while MySQL cannot give the offer: Redis checks the window and stock itself', async () => {
+      vouchers.getSeckillOffer.mockRejectedValue(
+        Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      );
+
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).resolves.toMatchObject({
+        state: 'pending',
+      });
+    });
+
+    it('answers ORDER_OUTCOME_UNKNOWN and keeps the lock when the script got no answer in time', async () => {
+      admit.mockRejectedValue(new Error('Command timed out'));
+
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(
+        OrderOutcomeUnknownError,
+      );
+      expect(lock.abandon).toHaveBeenCalledTimes(1);
+      expect(lock.release).not.toHaveBeenCalled();
+    });
+
+    it('answers an accepted order not yet in MySQL as pending, only to its buyer', async () => {
+      orders.findOneOfUser.mockResolvedValue(undefined);
+      findAccepted.mockResolvedValue({
+        orderId: ORDER_ID,
+        userId: USER_ID,
+        voucherId: VOUCHER_ID,
+        state: 'pending',
+        acceptedAt: new Date('2026-11-24T10:00:00.000Z'),
+      });
+
+      await expect(sut.getOrder(USER_ID, ORDER_ID)).resolves.toMatchObject({
+        id: ORDER_ID,
+        state: 'pending',
+        createTime: new Date('2026-11-24T10:00:00.000Z'),
+      });
+      await expect(sut.getOrder(OTHER_USER_ID, ORDER_ID)).rejects.toBeInstanceOf(
+        OrderNotFoundError,
+      );
+    });
+
+    it('answers created once MySQL has the order, whatever Redis still says', async () => {
+      orders.findOneOfUser.mockResolvedValue(voucherOrder());
+      findAccepted.mockResolvedValue({ userId: USER_ID, state: 'pending' });
+
+      await expect(sut.getOrder(USER_ID, ORDER_ID)).resolves.toMatchObject({ state: 'created' });
     });
   });
 });

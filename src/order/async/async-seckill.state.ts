@@ -57,8 +57,9 @@ export class AsyncSeckillState implements OnModuleInit {
     private readonly metrics: OrderStreamMetrics,
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     if (this.config.mode !== 'async') return;
+    await this.store.ensureGroup();
     this.metrics.setBacklogSource(() => this.backlog());
     this.vouchers.onSeckillCreated(async (voucher) => {
       try {

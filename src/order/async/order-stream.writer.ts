@@ -21,6 +21,7 @@ import { RedisKeys } from '../../redis/redis-keys';
 import { createRedisClient } from '../../redis/redis.factory';
 import { AsyncOrderRepository, BatchWriteResult } from './async-order.repository';
 import { AsyncSeckillState } from './async-seckill.state';
+import { SeckillStockStore } from './seckill-stock.store';
 import {
   compareStreamIds,
   isUnsignedId,
@@ -78,6 +79,7 @@ export class OrderStreamWriter implements OnApplicationBootstrap, BeforeApplicat
   constructor(
     private readonly orders: AsyncOrderRepository,
     private readonly state: AsyncSeckillState,
+    private readonly store: SeckillStockStore,
     private readonly metrics: OrderStreamMetrics,
     @Inject(asyncSeckillConfig.KEY) private readonly config: AsyncSeckillConfig,
     @Inject(redisConfig.KEY) private readonly redisConfig: RedisConfig,
@@ -370,13 +372,8 @@ export class OrderStreamWriter implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
-  /** The stream and the group, created if missing (MKSTREAM), from the first entry on. */
-  private async ensureGroup(): Promise<void> {
-    try {
-      await this.redis().xgroup('CREATE', STREAM, GROUP, '0', 'MKSTREAM');
-    } catch (error) {
-      if (!/BUSYGROUP/.test((error as Error).message)) throw error;
-    }
+  private ensureGroup(): Promise<void> {
+    return this.store.ensureGroup(this.redis());
   }
 
   private redis(): Redis {

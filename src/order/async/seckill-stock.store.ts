@@ -91,6 +91,25 @@ export class SeckillStockStore {
     );
   }
 
+  /**
+   * The stream and the writers' group, created if missing (MKSTREAM: hm-dianping's
+   * NOGROUP error), reading from the first entry, so that nothing queued before
+   * the group existed is skipped.
+   */
+  async ensureGroup(client: Redis = this.redis): Promise<void> {
+    try {
+      await client.xgroup(
+        'CREATE',
+        RedisKeys.orderStream,
+        RedisKeys.orderWriterGroup,
+        '0',
+        'MKSTREAM',
+      );
+    } catch (error) {
+      if (!/BUSYGROUP/.test((error as Error).message)) throw error;
+    }
+  }
+
   /** Whether admission can run for the voucher (see the window key). */
   async isLoaded(voucherId: number): Promise<boolean> {
     const found = await this.redis.exists(
