@@ -1,4 +1,11 @@
-import { BenchCase, BenchCaseName, evaluateTargets, modeSummaries } from './bench.suite';
+import {
+  BenchCase,
+  BenchCaseName,
+  evaluateTargets,
+  modeSummaries,
+  ordersPerSecond,
+} from './bench.suite';
+import { RunStats } from './run-summary';
 
 function benchCase(name: BenchCaseName, figures: Partial<BenchCase> = {}): BenchCase {
   return {
@@ -87,5 +94,18 @@ describe(modeSummaries.name, () => {
         peakRssMiB: 180,
       },
     ]);
+  });
+});
+
+describe(ordersPerSecond.name, () => {
+  it('counts from the first answer, not from while the connections were being opened', () => {
+    const stats = { firstAnswerAtMs: 150, lastSuccessAtMs: 400 } as RunStats;
+    expect(ordersPerSecond(1000, stats)).toBe(4000);
+  });
+
+  it('has no figure when nothing was sold after the first answer', () => {
+    expect(ordersPerSecond(1, { firstAnswerAtMs: 10, lastSuccessAtMs: 10 } as RunStats)).toBe(
+      undefined,
+    );
   });
 });

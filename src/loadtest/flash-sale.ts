@@ -36,7 +36,7 @@ const drainPollMs = (accepted: number) => (accepted > 20_000 ? 50 : 10);
 export interface SaleDrain extends Omit<DrainResult, 'samples'>, DrainFigures {
   /** From the last 202 answer to the look that found every order in MySQL. */
   lastAdmissionToDrainedMs?: number;
-  /** Orders accepted (202) per second, from the first request to the last 202. */
+  /** Orders accepted (202) per second, from the first answer to the last 202. */
   admittedPerSecond: number;
   samples: DrainResult['samples'];
 }
@@ -209,6 +209,7 @@ export async function runFlashSale(
       .filter((sample) => isSuccess(sample.status))
       .map((sample) => sample.atMs);
     const lastAcceptedAt = acceptedAtMs.reduce((last, at) => Math.max(last, at), 0);
+    const firstAnswerAt = fire.samples.reduce((first, s) => Math.min(first, s.atMs), Infinity);
     drain = {
       ...waited,
       ...drainFigures(waited.samples, acceptedAtMs),
@@ -216,9 +217,11 @@ export async function runFlashSale(
         waited.drainedAtMs === undefined || acknowledged.length === 0
           ? undefined
           : Math.max(0, Math.round(waited.drainedAtMs - lastAcceptedAt)),
-      admittedPerSecond: lastAcceptedAt
-        ? Math.round((acknowledged.length * 1000) / lastAcceptedAt)
-        : 0,
+      // From the first answer: before it the connections were being opened.
+      admittedPerSecond:
+        lastAcceptedAt > firstAnswerAt
+          ? Math.round((acknowledged.length * 1000) / (lastAcceptedAt - firstAnswerAt))
+          : 0,
     };
   }
 
