@@ -75,3 +75,30 @@ describe('envValidationSchema', () => {
     ).toBeUndefined();
   });
 });
+
+describe('async seckill settings', () => {
+  const validate = (env: Record<string, string>) => envValidationSchema.validate(env);
+
+  it('defaults to the sync mode and the documented tunables', () => {
+    const { error, value } = validate({});
+
+    expect(error).toBeUndefined();
+    expect(value).toMatchObject({
+      SECKILL_MODE: 'sync',
+      ASYNC_WRITER_ENABLED: 'true',
+      ASYNC_MAX_DELIVERIES: 5,
+      ASYNC_BATCH_SIZE: 500,
+      ASYNC_BLOCK_MS: 200,
+      ASYNC_CLAIM_IDLE_MS: 15_000,
+    });
+  });
+
+  it.each([
+    ['SECKILL_MODE', 'queue'],
+    ['ASYNC_MAX_DELIVERIES', '0'],
+    ['ASYNC_BATCH_SIZE', '0'],
+    ['ASYNC_WRITER_ENABLED', 'yes'],
+  ])('refuses %s=%s, naming it', (name, bad) => {
+    expect(validate({ [name]: bad }).error?.message).toContain(name);
+  });
+});

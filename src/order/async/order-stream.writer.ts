@@ -188,7 +188,9 @@ export class OrderStreamWriter implements OnApplicationBootstrap, BeforeApplicat
     await this.writeDelivered(
       claimed.map((item) => ({
         entry: toOrderStreamEntry(item),
-        deliveries: counts.get(item[0]) ?? this.config.maxDeliveries,
+        // Not found: no longer ours (claimed by another in between). Never
+        // dead-letter on a guess: the next claim knows its count.
+        deliveries: counts.get(item[0]) ?? 1,
       })),
     );
     return claimed.length;

@@ -24,8 +24,10 @@ if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return 'already-purchased
 if tonumber(stock) <= 0 then return 'sold-out' end
 redis.call('DECR', KEYS[1])
 redis.call('SADD', KEYS[2], ARGV[1])
-redis.call('XADD', KEYS[4], '*', 'orderId', ARGV[3], 'userId', ARGV[1], 'voucherId', ARGV[2])
-redis.call('HSET', KEYS[5], 'userId', ARGV[1], 'voucherId', ARGV[2], 'state', 'pending', 'acceptedAt', now)
+local id = redis.call('XADD', KEYS[4], '*', 'orderId', ARGV[3], 'userId', ARGV[1], 'voucherId', ARGV[2])
+-- The entry id's time: the writer stores it as create_time, so both answers agree.
+local acceptedAt = string.match(id, '^(%d+)')
+redis.call('HSET', KEYS[5], 'userId', ARGV[1], 'voucherId', ARGV[2], 'state', 'pending', 'acceptedAt', acceptedAt)
 redis.call('EXPIRE', KEYS[5], ARGV[4])
 return 'accepted'
 `;
