@@ -273,7 +273,10 @@ async function main(): Promise<number> {
 
       // The same build with SECKILL_MODE=async: the cases again, then the drain.
       if (settings.modes.includes('async')) {
-        const service = await startService({ SECKILL_MODE: 'async' }, 'service-async');
+        const service = await startService(
+          { SECKILL_MODE: 'async', ASYNC_WRITER_ENABLED: 'true' },
+          'service-async',
+        );
         const run = await runBenchSuite(
           context,
           url,
@@ -299,7 +302,10 @@ async function main(): Promise<number> {
               settings.drainShoppers,
               async () => {
                 await stopService(admitting);
-                writing = await startService({ SECKILL_MODE: 'async' }, 'service-async-drain');
+                writing = await startService(
+                  { SECKILL_MODE: 'async', ASYNC_WRITER_ENABLED: 'true' },
+                  'service-async-drain',
+                );
                 return writing.pid;
               },
               log,
@@ -361,7 +367,7 @@ async function main(): Promise<number> {
         },
         async: settings.modes.includes('async')
           ? {
-              env: { SECKILL_MODE: 'async' },
+              env: { SECKILL_MODE: 'async', ASYNC_WRITER_ENABLED: 'true' },
               drain:
                 settings.drainShoppers > 0
                   ? `admitted with ASYNC_WRITER_ENABLED=false, then the service restarted with its writer on`
