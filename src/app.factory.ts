@@ -1,3 +1,4 @@
+import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -60,4 +61,23 @@ export async function createApp(): Promise<NestFastifyApplication> {
     SwaggerModule.setup('docs', app, document);
   }
   return app;
+}
+
+/**
+ * The application without its HTTP server, for command-line tools (reconcile,
+ * the load tests): config validated as at boot, the schema applied, MySQL and
+ * Redis connected. The config module validates process.env when this file is
+ * first imported: set any env before.
+ *
+ * A tool is never an order writer, whatever SECKILL_MODE says: it would join the
+ * consumer group and, when it exits, leave its entries pending until another
+ * writer claims them (ASYNC_CLAIM_IDLE_MS). The typed config reads
+ * ASYNC_WRITER_ENABLED when the context is created, so setting it here holds.
+ */
+export async function createAppContext(): Promise<INestApplicationContext> {
+  process.env.ASYNC_WRITER_ENABLED = 'false';
+  return NestFactory.createApplicationContext(AppModule, {
+    logger: ['error', 'warn'],
+    abortOnError: false,
+  });
 }

@@ -7,7 +7,8 @@ import { join, resolve } from 'node:path';
 import { envValidationSchema } from '../config/env.validation';
 import { intFlag, logPhase, parseFlags, runCli, UsageError } from './cli';
 import { DEFAULT_REPORT_DIR, reportBaseName, writeReportFiles } from './report.files';
-import type { ProductionBundle } from './service.process';
+import type { BenchCase, BenchMode, BenchRun, PeakRss } from './bench.suite';
+import type { ProductionBundle, ServiceProcess as ServiceProcessType } from './service.process';
 
 const TOOL = 'bench';
 const DEFAULTS = {
@@ -16,16 +17,22 @@ const DEFAULTS = {
   redisDb: 3,
   rounds: 3,
   lockMasters: 3,
+  modes: 'sync,async',
+  drainShoppers: 100_000,
 } as const;
 const USAGE = `usage: npm run bench -- [--port ${DEFAULTS.port}] [--db-name ${DEFAULTS.dbName}] [--redis-db ${DEFAULTS.redisDb}] [--out ${DEFAULT_REPORT_DIR}/] [--rounds ${DEFAULTS.rounds}]
                           [--main path/to/main.js] [--service-node-options "--max-old-space-size=96"]
-                          [--lock-masters ${DEFAULTS.lockMasters}]
+                          [--lock-masters ${DEFAULTS.lockMasters}] [--modes ${DEFAULTS.modes}] [--drain-shoppers ${DEFAULTS.drainShoppers}]
 Builds the production bundle into a temporary directory, starts it on 127.0.0.1:PORT with
 LOG_LEVEL=warn against its own database (dropped first; its name must contain "bench") and its
-own Redis db (flushed first; never 0), runs a warm-up and then every case ROUNDS times, each between two baselines, and prints and writes
-the medians. Then it starts LOCK_MASTERS throw-away redis-server processes, restarts the
-service with REDIS_LOCK_URLS naming them, and runs the cases that take the lock again
-(--lock-masters 0 skips that part).
+own Redis db (flushed first; never 0), runs a warm-up and then every case ROUNDS times, each
+between two baselines, and prints and writes the medians. Then it starts LOCK_MASTERS throw-away
+redis-server processes, restarts the service with REDIS_LOCK_URLS naming them, and runs the cases
+that take the lock again (--lock-masters 0 skips that part). Then (mode async) it restarts the
+service with SECKILL_MODE=async and runs the cases again, each sale waiting for the stream to
+drain; and for the drain rate it admits DRAIN_SHOPPERS orders with the service's writer off
+(ASYNC_WRITER_ENABLED=false), restarts it with the writer on and times the writes
+(--drain-shoppers 0 skips that part). --modes sync or --modes async runs one mode only.
 --main benches an existing build instead (to compare a change); --service-node-options is
 NODE_OPTIONS for the service alone. Exits 1 when a case breaks an invariant.`;
 
@@ -38,6 +45,8 @@ interface BenchSettings {
   lockMasters: number;
   main?: string;
   serviceNodeOptions?: string;
+  modes: BenchMode[];
+  drainShoppers: number;
 }
 
 function readSettings(): BenchSettings {
@@ -50,7 +59,13 @@ function readSettings(): BenchSettings {
     'service-node-options': { type: 'string' },
     rounds: { type: 'string' },
     'lock-masters': { type: 'string' },
+    modes: { type: 'string' },
+    'drain-shoppers': { type: 'string' },
   });
+  const modes = (values.modes ?? DEFAULTS.modes).split(',').map((mode) => mode.trim());
+  if (modes.length === 0 || modes.some((mode) => mode !== 'sync' && mode !== 'async')) {
+    throw new UsageError(`--modes must list sync and/or async, not "${values.modes}"`);
+  }
   const settings = {
     port: intFlag('port', values.port, DEFAULTS.port, 1024),
     dbName: values['db-name'] ?? DEFAULTS.dbName,
@@ -60,6 +75,8 @@ function readSettings(): BenchSettings {
     lockMasters: intFlag('lock-masters', values['lock-masters'], DEFAULTS.lockMasters, 0),
     main: values.main && resolve(values.main),
     serviceNodeOptions: values['service-node-options'],
+    modes: [...new Set(modes)] as BenchMode[],
+    drainShoppers: intFlag('drain-shoppers', values['drain-shoppers'], DEFAULTS.drainShoppers, 0),
   };
   if (!/^\w*bench\w*$/.test(settings.dbName)) {
     throw new UsageError(
@@ -82,6 +99,8 @@ function benchEnv(settings: BenchSettings): NodeJS.ProcessEnv {
   return {
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
+    // This process only signs shoppers in and reads the stores; each service gets its own mode.
+    SECKILL_MODE: 'sync',
     HOST: '127.0.0.1',
     PORT: String(settings.port),
     DB_NAME: settings.dbName,
@@ -142,7 +161,15 @@ async function main(): Promise<number> {
   // Loaded only now, with the bench's env in place.
   const { buildProductionBundle, ServiceProcess, memoryOf, startProdNodeFlags } =
     await import('./service.process');
-  const { runBenchSuite, evaluateTargets, QUORUM_SUITE } = await import('./bench.suite');
+  const {
+    runBenchSuite,
+    evaluateTargets,
+    modeSummaries,
+    runDrainCase,
+    drainCase,
+    QUORUM_SUITE,
+    ASYNC_SUITE,
+  } = await import('./bench.suite');
   const { RedisMasters } = await import('./redis-masters');
   const { openAppContext } = await import('./app-context');
   const { loadtestContextOf } = await import('./loadtest.context');
@@ -153,6 +180,8 @@ async function main(): Promise<number> {
     brokenChecks,
     chartedCases,
     formatBenchTable,
+    formatModeTable,
+    modeRows,
     formatTargets,
     leanCases,
     leanRun,
@@ -170,74 +199,136 @@ async function main(): Promise<number> {
   mkdirSync(settings.out, { recursive: true });
   const baseName = reportBaseName(TOOL);
   const url = `http://127.0.0.1:${settings.port}`;
-  try {
+  const serviceEnv = { ...process.env, ...env };
+  if (settings.serviceNodeOptions) serviceEnv.NODE_OPTIONS = settings.serviceNodeOptions;
+  const nodeFlags = startProdNodeFlags();
+  const services = new Set<ServiceProcessType>();
+  /** Starts the bundle as start:prod does; every service is stopped before the next starts. */
+  const startService = async (extraEnv: NodeJS.ProcessEnv, logName: string) => {
+    const described = Object.entries(extraEnv)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(' ');
     log(
-      `starting ${['node', ...startProdNodeFlags(), bundle.mainPath].join(' ')} on ${url} (NODE_ENV=production, LOG_LEVEL=warn)`,
+      `starting ${['node', ...nodeFlags, bundle.mainPath].join(' ')} on ${url} (NODE_ENV=production, LOG_LEVEL=warn${described ? `, ${described}` : ''})`,
     );
-    const serviceEnv = { ...process.env, ...env };
-    if (settings.serviceNodeOptions) serviceEnv.NODE_OPTIONS = settings.serviceNodeOptions;
-    const nodeFlags = startProdNodeFlags();
     const service = await ServiceProcess.start(
       bundle.mainPath,
       nodeFlags,
-      serviceEnv,
+      { ...serviceEnv, ...extraEnv },
       url,
-      join(settings.out, `${baseName}.service.log`),
+      join(settings.out, `${baseName}.${logName}.log`),
     );
+    services.add(service);
+    return service;
+  };
+  const stopService = async (service: ServiceProcessType) => {
+    const peakRssMiB = Number((memoryOf(service.pid).peakKiB / 1024).toFixed(2));
+    await service.stop();
+    services.delete(service);
+    return peakRssMiB;
+  };
+  try {
     const app = await openAppContext();
     try {
-      const stores = await storeVersions(loadtestContextOf(app));
-      const { warmUp, cases } = await runBenchSuite(
-        loadtestContextOf(app),
-        url,
-        service.pid,
-        settings.rounds,
-        log,
-      );
-      const peakRssMiB = Number((memoryOf(service.pid).peakKiB / 1024).toFixed(2));
-      await service.stop();
+      const context = loadtestContextOf(app);
+      const stores = await storeVersions(context);
+      const cases: BenchCase[] = [];
+      const warmUps: { name: string; run: BenchRun }[] = [];
+      const peakRssMiB: PeakRss = {};
+
+      if (settings.modes.includes('sync')) {
+        const service = await startService({ SECKILL_MODE: 'sync' }, 'service');
+        const run = await runBenchSuite(context, url, service.pid, settings.rounds, log);
+        cases.push(...run.cases);
+        warmUps.push({ name: 'warmUp', run: run.warmUp });
+        peakRssMiB.sync = await stopService(service);
+      }
 
       // The same build again, the locks on a quorum of independent masters.
-      let quorum:
-        { masters: string[]; redis: string; peakRssMiB: number; warmUp: typeof warmUp } | undefined;
-      if (settings.lockMasters > 0) {
+      let quorum: { masters: string[]; redis: string; peakRssMiB: number } | undefined;
+      if (settings.modes.includes('sync') && settings.lockMasters > 0) {
         log(`starting ${settings.lockMasters} redis-server processes as lock masters`);
         const masters = await RedisMasters.start(settings.lockMasters);
         try {
-          const lockUrls = masters.urls.join(',');
-          log(`restarting the service with REDIS_LOCK_URLS=${lockUrls}`);
-          const quorumService = await ServiceProcess.start(
-            bundle.mainPath,
-            nodeFlags,
-            { ...serviceEnv, REDIS_LOCK_URLS: lockUrls },
-            url,
-            join(settings.out, `${baseName}.service-quorum.log`),
+          const service = await startService(
+            { SECKILL_MODE: 'sync', REDIS_LOCK_URLS: masters.urls.join(',') },
+            'service-quorum',
           );
-          try {
-            const run = await runBenchSuite(
-              loadtestContextOf(app),
-              url,
-              quorumService.pid,
-              settings.rounds,
-              log,
-              QUORUM_SUITE,
-            );
-            cases.push(...run.cases);
-            quorum = {
-              masters: masters.urls,
-              redis: await masters.version(),
-              peakRssMiB: Number((memoryOf(quorumService.pid).peakKiB / 1024).toFixed(2)),
-              warmUp: run.warmUp,
-            };
-          } finally {
-            await quorumService.stop();
-          }
+          const run = await runBenchSuite(
+            context,
+            url,
+            service.pid,
+            settings.rounds,
+            log,
+            QUORUM_SUITE,
+          );
+          cases.push(...run.cases);
+          warmUps.push({ name: 'quorumWarmUp', run: run.warmUp });
+          quorum = {
+            masters: masters.urls,
+            redis: await masters.version(),
+            peakRssMiB: await stopService(service),
+          };
         } finally {
           masters.stop();
         }
       }
-      const targets = evaluateTargets(cases, warmUp, peakRssMiB);
+
+      // The same build with SECKILL_MODE=async: the cases again, then the drain.
+      if (settings.modes.includes('async')) {
+        const service = await startService(
+          { SECKILL_MODE: 'async', ASYNC_WRITER_ENABLED: 'true' },
+          'service-async',
+        );
+        const run = await runBenchSuite(
+          context,
+          url,
+          service.pid,
+          settings.rounds,
+          log,
+          ASYNC_SUITE,
+        );
+        cases.push(...run.cases);
+        warmUps.push({ name: 'asyncWarmUp', run: run.warmUp });
+        peakRssMiB.async = await stopService(service);
+
+        if (settings.drainShoppers > 0) {
+          const admitting = await startService(
+            { SECKILL_MODE: 'async', ASYNC_WRITER_ENABLED: 'false' },
+            'service-async-admit',
+          );
+          let writing: ServiceProcessType | undefined;
+          try {
+            const drain = await runDrainCase(
+              context,
+              url,
+              settings.drainShoppers,
+              async () => {
+                await stopService(admitting);
+                writing = await startService(
+                  { SECKILL_MODE: 'async', ASYNC_WRITER_ENABLED: 'true' },
+                  'service-async-drain',
+                );
+                return writing.pid;
+              },
+              log,
+            );
+            cases.push(drainCase(drain));
+            peakRssMiB.async = Math.max(peakRssMiB.async, drain.peakRssMiB);
+          } finally {
+            if (writing) await stopService(writing);
+          }
+        }
+      }
+
+      const targets = evaluateTargets(
+        cases,
+        warmUps.map((warmUp) => warmUp.run),
+        peakRssMiB,
+      );
+      const modes = modeSummaries(cases, peakRssMiB);
       console.log(formatBenchTable(cases));
+      console.log(formatModeTable(modes));
       console.log(formatTargets(targets));
 
       const createdAt = new Date().toISOString();
@@ -261,43 +352,51 @@ async function main(): Promise<number> {
             REDIS_URL: env.REDIS_URL,
           },
           url,
-          peakRssMiB,
+          peakRssMiB: peakRssMiB.sync,
         },
         rounds: settings.rounds,
+        modes,
         targets,
         passed:
-          warmUp.invariantsHold &&
-          (quorum?.warmUp.invariantsHold ?? true) &&
+          warmUps.every((warmUp) => warmUp.run.invariantsHold) &&
           cases.every((c) => c.invariantsHold),
         cases: leanCases(cases),
-        warmUp: leanRun(warmUp),
+        warmUps: Object.fromEntries(warmUps.map((warmUp) => [warmUp.name, leanRun(warmUp.run)])),
         quorum: quorum && {
           env: { REDIS_LOCK_URLS: quorum.masters.join(',') },
           lockMasters: quorum.masters.length,
           redis: quorum.redis,
           peakRssMiB: quorum.peakRssMiB,
-          warmUp: leanRun(quorum.warmUp),
         },
+        async: settings.modes.includes('async')
+          ? {
+              env: { SECKILL_MODE: 'async', ASYNC_WRITER_ENABLED: 'true' },
+              drain:
+                settings.drainShoppers > 0
+                  ? `admitted with ASYNC_WRITER_ENABLED=false, then the service restarted with its writer on`
+                  : 'skipped (--drain-shoppers 0)',
+              peakRssMiB: peakRssMiB.async,
+            }
+          : undefined,
       };
       const html = renderHtmlReport(
         'Seckill bench',
-        benchHeader(createdAt, machine, targets),
+        [...benchHeader(createdAt, machine, targets), ...modeRows(modes)],
         chartedCases(cases),
       );
       const files = writeReportFiles(settings.out, baseName, report, html);
       console.log(`reports: ${files.join('  ')}`);
       const runs = [
-        { ...warmUp, name: 'warmUp' },
-        ...(quorum ? [{ ...quorum.warmUp, name: 'quorumWarmUp' }] : []),
+        ...warmUps.map((warmUp) => ({ ...warmUp.run, name: warmUp.name })),
         ...cases.flatMap((c) => c.runs.map((run) => ({ ...run, name: c.name }))),
       ];
       for (const line of brokenChecks(runs)) console.error(`${TOOL}: ${line}`);
       return report.passed ? 0 : 1;
     } finally {
       await app.close();
-      await service.stop();
     }
   } finally {
+    for (const service of services) await service.stop();
     bundle.remove();
   }
 }

@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import { PLAIN_TABLE, statsRows } from './console.report';
-import { BenchCase, BenchRun, BenchTarget } from './bench.suite';
+import { BenchCase, BenchRun, BenchTarget, ModeSummary } from './bench.suite';
 import { ChartedRun } from './html.report';
 import { MachineInfo } from './machine';
 
@@ -15,6 +15,8 @@ export function formatBenchTable(cases: readonly BenchCase[]): string {
       'p99 ms',
       'peak RSS MiB',
       'orders/s',
+      'written/s',
+      'drain ms',
       'vs baseline',
       'invariants',
     ],
@@ -30,11 +32,39 @@ export function formatBenchTable(cases: readonly BenchCase[]): string {
       c.p99Ms,
       c.peakRssMiB,
       c.ordersPerSecond ?? '',
+      c.writesPerSecond ?? '',
+      c.drainMs ?? '',
       c.ratioToBaseline,
       c.invariantsHold ? `pass x${c.rounds}` : 'FAIL',
     ]);
   }
   return table.toString();
+}
+
+const MODE_COLUMNS: [keyof ModeSummary, string][] = [
+  ['flashCrowdRatio', 'flash crowd vs baseline'],
+  ['soldOutRatio', 'sold out vs baseline'],
+  ['hotUserRatio', 'hot user vs baseline'],
+  ['admittedPerSecond', 'admitted orders/s (flash crowd)'],
+  ['writtenPerSecond', 'orders written/s (async: drain)'],
+  ['lastAdmissionToMysqlMs', 'last admission -> all in MySQL, ms'],
+  ['peakRssMiB', 'peak RSS MiB'],
+];
+
+/** One column per mode: the figures the issue compares. */
+export function formatModeTable(modes: readonly ModeSummary[]): string {
+  const table = new Table({ head: ['', ...modes.map((m) => m.mode)], style: PLAIN_TABLE });
+  for (const [key, label] of MODE_COLUMNS) {
+    table.push([label, ...modes.map((m) => String(m[key] ?? '-'))]);
+  }
+  return table.toString();
+}
+
+export function modeRows(modes: readonly ModeSummary[]): [string, string][] {
+  return MODE_COLUMNS.map(([key, label]): [string, string] => [
+    label,
+    modes.map((m) => `${m.mode} ${m[key] ?? '-'}`).join(', '),
+  ]);
 }
 
 export function formatTargets(targets: readonly BenchTarget[]): string {
@@ -105,11 +135,17 @@ export function brokenChecks(runs: readonly (BenchRun & { name: string })[]): st
 
 /** A run without its chart series (histogram, throughput), unless it is the one charted. */
 export function leanRun(run: BenchRun, keepCharts = false): unknown {
-  if (keepCharts) return run;
+  // The drain's timeline of MySQL counts (a look every 10-50 ms) is not charted: left out.
+  const sale = run.sale?.drain && {
+    ...run.sale,
+    drain: { ...run.sale.drain, samples: undefined },
+  };
+  const lean = { ...run, ...(sale ? { sale } : {}) };
+  if (keepCharts) return lean;
   const figures: Partial<BenchRun['stats']> = { ...run.stats };
   delete figures.histogram;
   delete figures.throughput;
-  return { ...run, stats: figures };
+  return { ...lean, stats: figures };
 }
 
 /**

@@ -1,13 +1,21 @@
 import { FlashSaleOptions, FlashSaleResult, runFlashSale, shopperPaths } from './flash-sale';
 import { fireRequests, PlannedRequest } from './load-generator';
 import { LoadtestContext } from './loadtest.context';
-import { RssSampler } from './service.process';
+import { memoryOf, RssSampler } from './service.process';
 import { parseEnvelope, RunStats, summarizeFire } from './run-summary';
 import { Verdict } from './sale.verifier';
 import { prepareShoppers } from './shoppers';
 
 export const BENCH_CONNECTIONS = 200;
 const CROWD = 10_000;
+/** The async drain is measured on a backlog this big, so that the figure is stable. */
+export const DRAIN_CROWD = 100_000;
+/**
+ * One shopper's orders, 200 at a time: ten per connection, so that the figure is
+ * the service's and not mostly the 200 connections being opened (with one
+ * request each, a ~0.15 s ramp-up was most of the run).
+ */
+const HOT_USER_ORDERS = 2_000;
 const KiB_PER_MiB = 1024;
 
 /** The issue's targets for this machine. */
@@ -15,6 +23,14 @@ export const BENCH_TARGETS = {
   soldOutRatio: 0.8,
   flashCrowdRatio: 0.5,
   peakRssMiB: 250,
+  asyncFlashCrowdRatio: 0.8,
+  asyncSoldOutRatio: 0.8,
+  asyncHotUserRatio: 0.8,
+  /** Admitted orders/s of the async flash crowd over the sync one's. */
+  asyncAdmissionSpeedUp: 3,
+  drainWritesPerSecond: 20_000,
+  /** 1,000-unit async flash crowd: from the last 202 until every order is in MySQL. */
+  drainAfterLastAdmissionMs: 500,
 } as const;
 
 export type BenchCaseName =
@@ -25,7 +41,14 @@ export type BenchCaseName =
   | 'soldOut'
   | 'quorumBaseline'
   | 'quorumFlashCrowd'
-  | 'quorumHotUser';
+  | 'quorumHotUser'
+  | 'asyncBaseline'
+  | 'asyncFlashCrowd'
+  | 'asyncSoldOut'
+  | 'asyncHotUser'
+  | 'asyncDrain';
+
+export type BenchMode = 'sync' | 'async';
 
 /** One run of one case. */
 export interface BenchRun {
@@ -35,8 +58,12 @@ export interface BenchRun {
   p50Ms: number;
   p99Ms: number;
   peakRssMiB: number;
-  /** A sale's 2xx answers per second until its last one: how fast stock sells. */
+  /** A sale's 2xx answers per second until its last one: how fast stock sells (admits, in async). */
   ordersPerSecond?: number;
+  /** async: orders written to MySQL per second while the stream drained. */
+  writesPerSecond?: number;
+  /** async: from the last 202 until every order was in MySQL. */
+  drainMs?: number;
   /** requests/s over the mean of the baselines run just before and just after it. */
   ratioToBaseline: number;
   invariantsHold: boolean;
@@ -56,6 +83,8 @@ export interface BenchCase {
   p99Ms: number;
   peakRssMiB: number;
   ordersPerSecond?: number;
+  writesPerSecond?: number;
+  drainMs?: number;
   ratioToBaseline: number;
   /** The lowest and highest requests/s of the rounds: how noisy the machine was. */
   requestsPerSecondRange: [number, number];
@@ -131,19 +160,20 @@ interface CaseDefinition {
 }
 
 const sale =
-  (users: number, stock: number, repeat: number) =>
+  (users: number, stock: number, repeat: number, mode: BenchMode = 'sync') =>
   (context: LoadtestContext, url: string, onPhase: (phase: string) => void) =>
-    runSale(context, { url, users, stock, repeat, connections: BENCH_CONNECTIONS, onPhase });
+    runSale(context, { url, users, stock, repeat, connections: BENCH_CONNECTIONS, onPhase, mode });
 
-const WARM_UP: CaseDefinition = {
+const warmUpOf = (mode: BenchMode): CaseDefinition => ({
   name: 'warmUp',
   description: `not compared: GET ${shopperPaths.me} x ${CROWD}, then 2,000 shoppers for stock 200`,
   run: async (context, url, onPhase) => {
     // A fresh process runs its first thousands of requests unoptimised: JIT first, then measure.
     await runBaseline(context, url, CROWD, onPhase);
-    return sale(2_000, 200, 1)(context, url, onPhase);
+    return sale(2_000, 200, 1, mode)(context, url, onPhase);
   },
-};
+});
+const WARM_UP = warmUpOf('sync');
 
 const BASELINE: CaseDefinition = {
   name: 'baseline',
@@ -164,8 +194,8 @@ const CASES: readonly CaseDefinition[] = [
   },
   {
     name: 'hotUser',
-    description: `one shopper, ${BENCH_CONNECTIONS} concurrent orders (stock 100)`,
-    run: sale(1, 100, BENCH_CONNECTIONS),
+    description: `one shopper, ${HOT_USER_ORDERS.toLocaleString('en')} orders over ${BENCH_CONNECTIONS} connections (stock 100)`,
+    run: sale(1, 100, HOT_USER_ORDERS),
   },
 ];
 
@@ -195,10 +225,104 @@ export const QUORUM_SUITE: BenchSuite = {
     {
       name: 'quorumHotUser',
       description: `hotUser with REDIS_LOCK_URLS of 3 local masters`,
-      run: sale(1, 100, BENCH_CONNECTIONS),
+      run: sale(1, 100, HOT_USER_ORDERS),
     },
   ],
 };
+
+/** The same service with SECKILL_MODE=async: Redis admits (202), the stream writes MySQL. */
+export const ASYNC_SUITE: BenchSuite = {
+  warmUp: warmUpOf('async'),
+  baseline: { ...BASELINE, name: 'asyncBaseline' },
+  cases: [
+    {
+      name: 'asyncFlashCrowd',
+      description: `flashCrowd with SECKILL_MODE=async (202 when admitted; then waits for the stream to drain)`,
+      run: sale(CROWD, 1_000, 1, 'async'),
+    },
+    {
+      name: 'asyncSoldOut',
+      description: `soldOut with SECKILL_MODE=async`,
+      run: sale(CROWD, 0, 1, 'async'),
+    },
+    {
+      name: 'asyncHotUser',
+      description: `hotUser with SECKILL_MODE=async`,
+      run: sale(1, 100, HOT_USER_ORDERS, 'async'),
+    },
+  ],
+};
+
+/**
+ * The async writers' drain rate on a backlog of DRAIN_CROWD orders: admitted by
+ * a service whose writer is off, then written by a service restarted with its
+ * writer on (`restartWithWriter`, in afterFire), timed by counting MySQL.
+ */
+export async function runDrainCase(
+  context: LoadtestContext,
+  url: string,
+  shoppers: number,
+  restartWithWriter: () => Promise<number>,
+  onPhase: (phase: string) => void,
+): Promise<BenchRun> {
+  const name: BenchCaseName = 'asyncDrain';
+  onPhase(`${name}: ${drainDescription(shoppers)}`);
+  let servicePid = 0;
+  // A fresh process: JIT first, as in every suite's warm-up.
+  await runBaseline(context, url, CROWD, (phase) => onPhase(`  warm-up: ${phase}`));
+  const run = await runSale(context, {
+    url,
+    users: shoppers,
+    stock: shoppers,
+    repeat: 1,
+    connections: BENCH_CONNECTIONS,
+    mode: 'async',
+    onPhase: (phase) => onPhase(`  ${phase}`),
+    afterFire: async () => {
+      onPhase('  restarting the service with its order writer on');
+      servicePid = await restartWithWriter();
+    },
+  });
+  const drain = run.sale?.drain;
+  return {
+    round: 1,
+    requests: run.stats.requests,
+    requestsPerSecond: run.stats.requestsPerSecond,
+    p50Ms: run.stats.latencyMs.p50,
+    p99Ms: run.stats.latencyMs.p99,
+    peakRssMiB: round2(memoryOf(servicePid).peakKiB / KiB_PER_MiB),
+    ordersPerSecond: drain?.admittedPerSecond,
+    writesPerSecond: drain?.writesPerSecond,
+    ratioToBaseline: 1,
+    invariantsHold: run.verdict.passed,
+    verdict: run.verdict,
+    sale: run.sale,
+    stats: run.stats,
+  };
+}
+
+const drainDescription = (shoppers: number) =>
+  `${shoppers.toLocaleString('en')} shoppers admitted (stock ${shoppers.toLocaleString('en')}) by the async service with its writer off, then written by one writer after a restart`;
+
+/** A case of its own, run once: its figures are the drain's, not a ratio. */
+export function drainCase(run: BenchRun): BenchCase {
+  return {
+    name: 'asyncDrain',
+    description: drainDescription(run.requests),
+    rounds: 1,
+    requests: run.requests,
+    requestsPerSecond: run.requestsPerSecond,
+    p50Ms: run.p50Ms,
+    p99Ms: run.p99Ms,
+    peakRssMiB: run.peakRssMiB,
+    ordersPerSecond: run.ordersPerSecond,
+    writesPerSecond: run.writesPerSecond,
+    ratioToBaseline: 1,
+    requestsPerSecondRange: [run.requestsPerSecond, run.requestsPerSecond],
+    invariantsHold: run.invariantsHold,
+    runs: [run],
+  };
+}
 
 /**
  * One round: every case between two baselines, so that each ratio compares
@@ -214,6 +338,16 @@ function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/**
+ * 2xx answers per second from the first answer to the last 2xx. Before the first
+ * answer the load generator is still opening its 200 connections (~0.1-0.2 s here),
+ * which would otherwise weigh on a sale of 1,000 units that lasts a few tenths of a second.
+ */
+export function ordersPerSecond(orders: number, stats: RunStats): number | undefined {
+  const ms = stats.lastSuccessAtMs - stats.firstAnswerAtMs;
+  return ms > 0 ? Math.round((orders * 1000) / ms) : undefined;
 }
 
 async function runCase(
@@ -243,8 +377,10 @@ async function runCase(
     // Only a sale that sold all its stock says how fast stock sells.
     ordersPerSecond:
       run.sale && run.sale.stock > 0 && run.sale.acknowledged === run.sale.stock
-        ? Math.round((run.sale.acknowledged * 1000) / run.stats.lastSuccessAtMs)
+        ? ordersPerSecond(run.sale.acknowledged, run.stats)
         : undefined,
+    writesPerSecond: run.sale?.drain?.writesPerSecond,
+    drainMs: run.sale?.drain?.lastAdmissionToDrainedMs,
     ratioToBaseline: 1,
     invariantsHold: run.verdict.passed,
     verdict: run.verdict,
@@ -256,6 +392,8 @@ async function runCase(
 function aggregate(definition: CaseDefinition, runs: BenchRun[]): BenchCase {
   const rps = runs.map((run) => run.requestsPerSecond);
   const orders = runs.flatMap((run) => (run.ordersPerSecond ? [run.ordersPerSecond] : []));
+  const writes = runs.flatMap((run) => (run.writesPerSecond ? [run.writesPerSecond] : []));
+  const drains = runs.flatMap((run) => (run.drainMs === undefined ? [] : [run.drainMs]));
   return {
     name: definition.name,
     description: definition.description,
@@ -266,6 +404,8 @@ function aggregate(definition: CaseDefinition, runs: BenchRun[]): BenchCase {
     p99Ms: round2(median(runs.map((run) => run.p99Ms))),
     peakRssMiB: Math.max(...runs.map((run) => run.peakRssMiB)),
     ordersPerSecond: orders.length ? median(orders) : undefined,
+    writesPerSecond: writes.length ? median(writes) : undefined,
+    drainMs: drains.length ? median(drains) : undefined,
     ratioToBaseline: round2(median(runs.map((run) => run.ratioToBaseline))),
     requestsPerSecondRange: [Math.min(...rps), Math.max(...rps)],
     invariantsHold: runs.every((run) => run.invariantsHold),
@@ -309,38 +449,123 @@ export async function runBenchSuite(
   };
 }
 
+/** Peak RSS (VmHWM) of each service the bench started, by mode. */
+export type PeakRss = Partial<Record<BenchMode, number>>;
+
 export function evaluateTargets(
   cases: readonly BenchCase[],
-  warmUp: BenchRun,
-  peakRssMiB: number,
+  warmUps: readonly BenchRun[],
+  peakRssMiB: PeakRss,
 ): BenchTarget[] {
-  const ratio = (name: BenchCaseName) => cases.find((c) => c.name === name)?.ratioToBaseline ?? 0;
+  const find = (name: BenchCaseName) => cases.find((c) => c.name === name);
+  const ratio = (name: BenchCaseName) => find(name)?.ratioToBaseline ?? 0;
   const broken = cases.filter((c) => !c.invariantsHold).map((c) => c.name);
-  if (!warmUp.invariantsHold) broken.unshift('warmUp');
-  return [
-    {
-      name: 'sold out vs baseline req/s (median)',
-      target: `>= ${BENCH_TARGETS.soldOutRatio}`,
-      measured: String(ratio('soldOut')),
-      met: ratio('soldOut') >= BENCH_TARGETS.soldOutRatio,
-    },
-    {
-      name: 'flash crowd vs baseline req/s (median)',
-      target: `>= ${BENCH_TARGETS.flashCrowdRatio}`,
-      measured: String(ratio('flashCrowd')),
-      met: ratio('flashCrowd') >= BENCH_TARGETS.flashCrowdRatio,
-    },
-    {
-      name: 'peak RSS of the service (VmHWM)',
-      target: `< ${BENCH_TARGETS.peakRssMiB} MiB`,
-      measured: `${peakRssMiB} MiB`,
-      met: peakRssMiB < BENCH_TARGETS.peakRssMiB,
-    },
-    {
-      name: 'invariant violations',
-      target: '0',
-      measured: broken.length ? `in ${broken.join(', ')}` : '0',
-      met: broken.length === 0,
-    },
-  ];
+  if (warmUps.some((warmUp) => !warmUp.invariantsHold)) broken.unshift('warmUp');
+  const ratioTarget = (name: BenchCaseName, label: string, wanted: number): BenchTarget => ({
+    name: `${label} vs baseline req/s (median)`,
+    target: `>= ${wanted}`,
+    measured: String(ratio(name)),
+    met: ratio(name) >= wanted,
+  });
+  const rssTarget = (mode: BenchMode, rss: number): BenchTarget => ({
+    name: `peak RSS of the ${mode} service (VmHWM)`,
+    target: `< ${BENCH_TARGETS.peakRssMiB} MiB`,
+    measured: `${rss} MiB`,
+    met: rss < BENCH_TARGETS.peakRssMiB,
+  });
+  const targets: BenchTarget[] = [];
+  if (find('flashCrowd')) {
+    targets.push(
+      ratioTarget('soldOut', 'sold out', BENCH_TARGETS.soldOutRatio),
+      ratioTarget('flashCrowd', 'flash crowd', BENCH_TARGETS.flashCrowdRatio),
+    );
+  }
+  if (peakRssMiB.sync !== undefined) targets.push(rssTarget('sync', peakRssMiB.sync));
+  if (find('asyncFlashCrowd')) {
+    const syncOrders = find('flashCrowd')?.ordersPerSecond ?? 0;
+    const asyncOrders = find('asyncFlashCrowd')?.ordersPerSecond ?? 0;
+    const speedUp = syncOrders ? round2(asyncOrders / syncOrders) : 0;
+    const drainMs = find('asyncFlashCrowd')?.drainMs;
+    targets.push(
+      ratioTarget('asyncFlashCrowd', 'async flash crowd', BENCH_TARGETS.asyncFlashCrowdRatio),
+      ratioTarget('asyncSoldOut', 'async sold out', BENCH_TARGETS.asyncSoldOutRatio),
+      ratioTarget('asyncHotUser', 'async hot user', BENCH_TARGETS.asyncHotUserRatio),
+    );
+    if (syncOrders) {
+      targets.push({
+        name: 'async flash crowd admitted orders/s vs sync',
+        target: `>= ${BENCH_TARGETS.asyncAdmissionSpeedUp} x`,
+        measured: `${speedUp} x (${asyncOrders} vs ${syncOrders})`,
+        met: speedUp >= BENCH_TARGETS.asyncAdmissionSpeedUp,
+      });
+    }
+    targets.push({
+      name: 'async flash crowd: last 202 -> every order in MySQL',
+      target: `<= ${BENCH_TARGETS.drainAfterLastAdmissionMs} ms`,
+      measured: drainMs === undefined ? 'never drained' : `${drainMs} ms`,
+      met: drainMs !== undefined && drainMs <= BENCH_TARGETS.drainAfterLastAdmissionMs,
+    });
+    const drain = find('asyncDrain');
+    if (drain) {
+      targets.push({
+        name: `async drain, orders written/s (${drain.requests.toLocaleString('en')} backlog)`,
+        target: `>= ${BENCH_TARGETS.drainWritesPerSecond}`,
+        measured: String(drain.writesPerSecond ?? 0),
+        met: (drain.writesPerSecond ?? 0) >= BENCH_TARGETS.drainWritesPerSecond,
+      });
+    }
+    if (peakRssMiB.async !== undefined) targets.push(rssTarget('async', peakRssMiB.async));
+  }
+  targets.push({
+    name: 'invariant violations',
+    target: '0',
+    measured: broken.length ? `in ${broken.join(', ')}` : '0',
+    met: broken.length === 0,
+  });
+  return targets;
+}
+
+/** Per mode, the figures the README's table shows. */
+export interface ModeSummary {
+  mode: BenchMode;
+  flashCrowdRatio?: number;
+  soldOutRatio?: number;
+  hotUserRatio?: number;
+  /** 2xx answers per second while the 1,000 units lasted (admissions, in async). */
+  admittedPerSecond?: number;
+  /** Orders written to MySQL per second: sync, the same as admitted; async, the drain. */
+  writtenPerSecond?: number;
+  /** From the last 2xx until every order is in MySQL: 0 in sync (written before the answer). */
+  lastAdmissionToMysqlMs?: number;
+  peakRssMiB?: number;
+}
+
+export function modeSummaries(cases: readonly BenchCase[], peakRssMiB: PeakRss): ModeSummary[] {
+  const find = (name: BenchCaseName) => cases.find((c) => c.name === name);
+  const summaries: ModeSummary[] = [];
+  if (find('flashCrowd')) {
+    summaries.push({
+      mode: 'sync',
+      flashCrowdRatio: find('flashCrowd')?.ratioToBaseline,
+      soldOutRatio: find('soldOut')?.ratioToBaseline,
+      hotUserRatio: find('hotUser')?.ratioToBaseline,
+      admittedPerSecond: find('flashCrowd')?.ordersPerSecond,
+      writtenPerSecond: find('flashCrowd')?.ordersPerSecond,
+      lastAdmissionToMysqlMs: 0,
+      peakRssMiB: peakRssMiB.sync,
+    });
+  }
+  if (find('asyncFlashCrowd')) {
+    summaries.push({
+      mode: 'async',
+      flashCrowdRatio: find('asyncFlashCrowd')?.ratioToBaseline,
+      soldOutRatio: find('asyncSoldOut')?.ratioToBaseline,
+      hotUserRatio: find('asyncHotUser')?.ratioToBaseline,
+      admittedPerSecond: find('asyncFlashCrowd')?.ordersPerSecond,
+      writtenPerSecond: find('asyncDrain')?.writesPerSecond,
+      lastAdmissionToMysqlMs: find('asyncFlashCrowd')?.drainMs,
+      peakRssMiB: peakRssMiB.async,
+    });
+  }
+  return summaries;
 }

@@ -1,5 +1,5 @@
 import Table from 'cli-table3';
-import { FlashSaleResult } from './flash-sale';
+import { FlashSaleResult, SaleDrain } from './flash-sale';
 import { RunStats } from './run-summary';
 import { Verdict } from './sale.verifier';
 
@@ -37,9 +37,36 @@ export function saleRows(sale: FlashSaleResult): [string, string][] {
       'shoppers',
       `${sale.users} x ${sale.repeat} concurrent order(s), ${sale.connections} connections`,
     ],
-    ['orders acknowledged (2xx)', String(sale.acknowledged)],
+    ['mode', sale.mode],
+    [
+      sale.mode === 'async' ? 'orders accepted (2xx: 202)' : 'orders acknowledged (2xx)',
+      String(sale.acknowledged),
+    ],
     ['last 2xx after', `${(sale.stats.lastSuccessAtMs / 1000).toFixed(2)} s`],
+    ...(sale.drain ? drainRows(sale.drain) : []),
     ...statsRows(sale.stats),
+  ];
+}
+
+function drainRows(drain: SaleDrain): [string, string][] {
+  const tail = drain.tail;
+  return [
+    ['admitted orders/s', String(drain.admittedPerSecond)],
+    [
+      'stream drain',
+      drain.drained
+        ? `${drain.written} written, ${drain.deadLettered} dead-lettered`
+        : `NOT DRAINED: ${drain.written} written, ${drain.deadLettered} dead-lettered of ${drain.accepted}`,
+    ],
+    [
+      'last admission -> all in MySQL',
+      drain.lastAdmissionToDrainedMs === undefined ? '-' : `${drain.lastAdmissionToDrainedMs} ms`,
+    ],
+    ['orders written/s', `${drain.writesPerSecond} (peak backlog ${drain.peakBacklog})`],
+    [
+      'drain after the last admission',
+      `${tail.backlog} orders in ${tail.ms} ms${tail.writesPerSecond ? ` (${tail.writesPerSecond}/s)` : ''}`,
+    ],
   ];
 }
 

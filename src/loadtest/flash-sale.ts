@@ -1,8 +1,9 @@
 import { SeckillVoucher } from '../voucher/seckill-voucher.entity';
-import { assertLoopback, fireRequests, PlannedRequest } from './load-generator';
+import { DrainFigures, drainFigures, DrainResult, DrainWatch } from './drain';
+import { assertLoopback, FireResult, fireRequests, PlannedRequest } from './load-generator';
 import { LoadtestContext } from './loadtest.context';
 import { isSuccess, parseEnvelope, RunStats, summarizeFire } from './run-summary';
-import { AcknowledgedOrder, SaleVerdict, verifySale } from './sale.verifier';
+import { AcknowledgedOrder, SaleVerdict, SeckillMode, verifySale } from './sale.verifier';
 import { prepareShoppers, ShopperSession } from './shoppers';
 
 export const DEFAULT_SERVICE_URL = 'http://127.0.0.1:8081';
@@ -16,8 +17,28 @@ export interface FlashSaleOptions {
   connections: number;
   /** Wait for leftover lock leases to run out before judging them (see verifySale). */
   waitForLeases?: boolean;
+  /** SECKILL_MODE of the service (default sync); async waits for the stream to drain. */
+  mode?: SeckillMode;
+  /** async: give up waiting when no order has been written for this long (default 30 s). */
+  drainIdleTimeoutMs?: number;
   onPhase?: (phase: string) => void;
   onProgress?: (answered: number, total: number) => void;
+  /** async: orders written (or dead-lettered) out of those accepted. */
+  onDrainProgress?: (written: number, accepted: number) => void;
+  /** Runs when every answer is in, before the drain and the checks (the bench restarts the service here). */
+  afterFire?: () => Promise<void>;
+}
+
+/** Small sales are timed closely (the drain's end is a figure); big ones counted less often. */
+const drainPollMs = (accepted: number) => (accepted > 20_000 ? 50 : 10);
+
+/** How the accepted orders of an async sale reached MySQL. */
+export interface SaleDrain extends Omit<DrainResult, 'samples'>, DrainFigures {
+  /** From the last 202 answer to the look that found every order in MySQL. */
+  lastAdmissionToDrainedMs?: number;
+  /** Orders accepted (202) per second, from the first answer to the last 202. */
+  admittedPerSecond: number;
+  samples: DrainResult['samples'];
 }
 
 export interface FlashSaleResult {
@@ -28,8 +49,13 @@ export interface FlashSaleResult {
   connections: number;
   stats: RunStats;
   acknowledged: number;
+  mode: SeckillMode;
+  /** async only. */
+  drain?: SaleDrain;
   verdict: SaleVerdict;
 }
+
+export const DEFAULT_DRAIN_IDLE_TIMEOUT_MS = 30_000;
 
 const VOUCHER_WINDOW_MS = 3_600_000;
 /** Opened a minute ago, so that a clock a little behind the service's is still inside it. */
@@ -146,18 +172,60 @@ export async function runFlashSale(
   options.onPhase?.(
     `sending ${planned.length} orders over ${Math.min(options.connections, planned.length)} connections`,
   );
-  const fire = await fireRequests(options.url, planned, {
-    connections: options.connections,
-    onProgress: options.onProgress,
-  });
+  const mode = options.mode ?? 'sync';
+  // Counting starts before the first order: the drain's end may come before the last answer.
+  const watch =
+    mode === 'async'
+      ? new DrainWatch(context.dataSource, context.redis, voucherId, drainPollMs(options.stock))
+      : undefined;
+  let fire: FireResult;
+  try {
+    fire = await fireRequests(options.url, planned, {
+      connections: options.connections,
+      onProgress: options.onProgress,
+    });
+    await options.afterFire?.();
+  } catch (error) {
+    await watch?.stop();
+    throw error;
+  }
+
+  const successes = fire.answers.filter((answer) => isSuccess(answer.status));
+  const acknowledged: AcknowledgedOrder[] = successes.map((answer) => ({
+    userId: answer.request.shopperId,
+    orderId: String(parseEnvelope(answer.body).data),
+  }));
+  let drain: SaleDrain | undefined;
+  if (watch) {
+    options.onPhase?.(
+      `waiting for the stream writers to put ${acknowledged.length} accepted orders in MySQL`,
+    );
+    const waited = await watch.until(acknowledged.length, {
+      idleTimeoutMs: options.drainIdleTimeoutMs ?? DEFAULT_DRAIN_IDLE_TIMEOUT_MS,
+      startedAt: fire.startedAt,
+      onProgress: options.onDrainProgress,
+    });
+    const acceptedAtMs = fire.samples
+      .filter((sample) => isSuccess(sample.status))
+      .map((sample) => sample.atMs);
+    const lastAcceptedAt = acceptedAtMs.reduce((last, at) => Math.max(last, at), 0);
+    const firstAnswerAt = fire.samples.reduce((first, s) => Math.min(first, s.atMs), Infinity);
+    drain = {
+      ...waited,
+      ...drainFigures(waited.samples, acceptedAtMs),
+      lastAdmissionToDrainedMs:
+        waited.drainedAtMs === undefined || acknowledged.length === 0
+          ? undefined
+          : Math.max(0, Math.round(waited.drainedAtMs - lastAcceptedAt)),
+      // From the first answer: before it the connections were being opened.
+      admittedPerSecond:
+        lastAcceptedAt > firstAnswerAt
+          ? Math.round((acknowledged.length * 1000) / (lastAcceptedAt - firstAnswerAt))
+          : 0,
+    };
+  }
 
   options.onPhase?.('verifying against MySQL and Redis');
-  const acknowledged: AcknowledgedOrder[] = fire.answers
-    .filter((answer) => isSuccess(answer.status))
-    .map((answer) => ({
-      userId: answer.request.shopperId,
-      orderId: String(parseEnvelope(answer.body).data),
-    }));
   const verdict = await verifySale(
     context.dataSource,
     context.redis,
@@ -167,8 +235,18 @@ export async function runFlashSale(
       shopperIds: shoppers.map((shopper) => shopper.id),
       acknowledged,
       lockLeaseMs: context.orderLockLeaseMs,
+      mode,
+      acknowledgedStatuses: successes.map((answer, i) => [acknowledged[i].orderId, answer.status]),
+      drain: drain && {
+        drained: drain.drained,
+        // From the last answer: negative when the writers were done before the crowd was.
+        waitedMs: Math.round(
+          (drain.drainedAtMs ?? drain.samples[drain.samples.length - 1]?.atMs ?? 0) -
+            fire.durationMs,
+        ),
+      },
     },
-    { waitForLeases: options.waitForLeases },
+    { waitForLeases: options.waitForLeases, stream: context.asyncSeckill },
   );
   return {
     voucherId,
@@ -178,6 +256,8 @@ export async function runFlashSale(
     connections: options.connections,
     stats: summarizeFire(fire, planned.length),
     acknowledged: acknowledged.length,
+    mode,
+    drain,
     verdict,
   };
 }

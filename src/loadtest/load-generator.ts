@@ -29,6 +29,8 @@ export interface FireResult {
   samples: ResponseSample[];
   /** From the first request sent to the last answer received. */
   durationMs: number;
+  /** performance.now() when the first request was sent: the origin of the samples' atMs. */
+  startedAt: number;
   /** Connection errors and timeouts: requests whose fate the client never learnt. */
   errors: number;
   timeouts: number;
@@ -68,7 +70,14 @@ export function fireRequests(
   const url = new URL(baseUrl);
   assertLoopback(url);
   if (planned.length === 0) {
-    return Promise.resolve({ answers: [], samples: [], durationMs: 0, errors: 0, timeouts: 0 });
+    return Promise.resolve({
+      answers: [],
+      samples: [],
+      durationMs: 0,
+      startedAt: performance.now(),
+      errors: 0,
+      timeouts: 0,
+    });
   }
   const answers: Answer[] = [];
   const samples: ResponseSample[] = [];
@@ -124,6 +133,7 @@ export function fireRequests(
           answers,
           samples,
           durationMs: lastAnswerAt - startedAt,
+          startedAt,
           errors: result.errors,
           timeouts: result.timeouts,
         });

@@ -1,5 +1,5 @@
 import { localServiceUrl, openAppContext } from './app-context';
-import { intFlag, logPhase, parseFlags, progressBar, runCli } from './cli';
+import { intFlag, logPhase, parseFlags, progressBar, runCli, UsageError } from './cli';
 import { formatSale, saleRows } from './console.report';
 import { FlashSaleResult, runFlashSale } from './flash-sale';
 import { renderHtmlReport } from './html.report';
@@ -8,11 +8,16 @@ import { describeMachine, MachineInfo } from './machine';
 import { DEFAULT_REPORT_DIR, reportBaseName, writeReportFiles } from './report.files';
 
 const TOOL = 'loadtest';
-const USAGE = `usage: npm run loadtest -- --users N --stock S [--repeat K] [--concurrency C] [--url http://127.0.0.1:8081] [--out ${DEFAULT_REPORT_DIR}/]
+const USAGE = `usage: npm run loadtest -- --users N --stock S [--repeat K] [--concurrency C] [--mode sync|async] [--url http://127.0.0.1:8081] [--out ${DEFAULT_REPORT_DIR}/]
   --users N        shoppers, each signed in with a fresh token
   --stock S        units of the new seckill voucher
   --repeat K       concurrent orders per shopper (default 1)
   --concurrency C  connections (default 200)
+  --mode M         SECKILL_MODE the service runs (default sync); async: a 2xx is a 202
+                   acceptance, the checks wait until the stream writers have put every accepted
+                   order in MySQL (giving up after --drain-timeout seconds without progress), and
+                   also check that nothing was dead-lettered and that Redis agrees with MySQL
+  --drain-timeout S  async: seconds without a written order before giving up (default 30)
   --url URL        the running service (default http://HOST:PORT of this config); loopback only
   --out DIR        where the JSON and HTML reports go (default ${DEFAULT_REPORT_DIR}/)
 MySQL and Redis are read with the service's own settings (DB_*, REDIS_URL): run both with the same env.`;
@@ -31,6 +36,8 @@ async function main(): Promise<number> {
     stock: { type: 'string' },
     repeat: { type: 'string' },
     concurrency: { type: 'string' },
+    mode: { type: 'string' },
+    'drain-timeout': { type: 'string' },
     url: { type: 'string' },
     out: { type: 'string' },
   });
@@ -38,9 +45,15 @@ async function main(): Promise<number> {
   const stock = intFlag('stock', values.stock, undefined, 0);
   const repeat = intFlag('repeat', values.repeat, 1, 1);
   const connections = intFlag('concurrency', values.concurrency, 200, 1);
+  const mode = values.mode ?? 'sync';
+  if (mode !== 'sync' && mode !== 'async') {
+    throw new UsageError(`--mode must be sync or async, not "${mode}"`);
+  }
+  const drainTimeoutSeconds = intFlag('drain-timeout', values['drain-timeout'], 30, 1);
 
   const app = await openAppContext();
   const bar = progressBar();
+  const drainBar = progressBar('orders in MySQL');
   try {
     const url = values.url ?? localServiceUrl(app);
     const sale = await runFlashSale(loadtestContextOf(app), {
@@ -49,13 +62,18 @@ async function main(): Promise<number> {
       stock,
       repeat,
       connections,
+      mode,
+      drainIdleTimeoutMs: drainTimeoutSeconds * 1000,
       onPhase: (phase) => {
         bar.stop();
+        drainBar.stop();
         logPhase(TOOL)(phase);
       },
       onProgress: bar.update,
+      onDrainProgress: drainBar.update,
     });
     bar.stop();
+    drainBar.stop();
     console.log(formatSale(sale));
 
     const report: LoadtestReport = {
@@ -65,7 +83,7 @@ async function main(): Promise<number> {
       url,
       sale,
     };
-    const title = `Flash sale: ${users} shoppers, stock ${stock}, ${url}`;
+    const title = `Flash sale (${mode}): ${users} shoppers, stock ${stock}, ${url}`;
     const html = renderHtmlReport(
       title,
       [['run at', report.createdAt]],
@@ -86,6 +104,7 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     bar.stop();
+    drainBar.stop();
     await app.close();
   }
 }

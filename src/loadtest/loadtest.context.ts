@@ -3,12 +3,14 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { appConfig, AppConfig, seckillConfig, SeckillConfig } from '../config/configuration';
+import { AsyncSeckillState } from '../order/async/async-seckill.state';
 import { REDIS } from '../redis/redis.constants';
 import { UserService } from '../user/user.service';
 
 /**
  * What the load test borrows from the application: its config, the bulk sign-in
- * of UserService, and its connections to MySQL and Redis for the checks.
+ * of UserService, its connections to MySQL and Redis and its reading of the
+ * order stream, for the checks.
  */
 export interface LoadtestContext {
   users: UserService;
@@ -16,6 +18,8 @@ export interface LoadtestContext {
   redis: Redis;
   adminToken: string;
   orderLockLeaseMs: number;
+  /** The async seckill's reading of the stream, for the async checks. */
+  asyncSeckill: AsyncSeckillState;
 }
 
 export function loadtestContextOf(app: INestApplicationContext): LoadtestContext {
@@ -25,5 +29,6 @@ export function loadtestContextOf(app: INestApplicationContext): LoadtestContext
     redis: app.get<Redis>(REDIS),
     adminToken: app.get<AppConfig>(appConfig.KEY).adminToken,
     orderLockLeaseMs: app.get<SeckillConfig>(seckillConfig.KEY).orderLockLeaseMs,
+    asyncSeckill: app.get(AsyncSeckillState),
   };
 }

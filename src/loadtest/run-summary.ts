@@ -22,6 +22,8 @@ export interface RunStats {
   requestsPerSecond: number;
   /** When the last 2xx arrived, in ms since the start: in a sale, how long the stock lasted. */
   lastSuccessAtMs: number;
+  /** When the first answer arrived: before it, the connections were still being opened. */
+  firstAnswerAtMs: number;
   latencyMs: LatencySummary;
   statusCounts: Record<string, number>;
   /** Error codes of the non-2xx answers, from the envelope's `code`. */
@@ -57,6 +59,10 @@ export function summarizeFire(fire: FireResult, requests: number): RunStats {
   const durationMs = Math.round(fire.durationMs);
   const intervalMs = throughputInterval(durationMs);
   const failures = fire.answers.filter((answer) => !isSuccess(answer.status));
+  const firstAnswer = fire.samples.reduce(
+    (first, sample) => Math.min(first, sample.atMs),
+    Infinity,
+  );
   return {
     requests,
     answered: fire.answers.length,
@@ -71,6 +77,7 @@ export function summarizeFire(fire: FireResult, requests: number): RunStats {
         0,
       ),
     ),
+    firstAnswerAtMs: Number.isFinite(firstAnswer) ? Math.round(firstAnswer) : 0,
     latencyMs: summarizeLatency(fire.samples.map((sample) => sample.latencyMs)),
     statusCounts: countBy(fire.answers, (answer) => String(answer.status)),
     codeCounts: countBy(failures, (answer) => parseEnvelope(answer.body).code ?? NO_CODE),

@@ -3,6 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, In } from 'typeorm';
 import { VoucherOrder } from '../order/voucher-order.entity';
 import { RedisKeys } from '../redis/redis-keys';
+import { compareSeckill, DRIFT_KINDS } from '../reconcile/seckill-drift';
+import { SeckillSnapshotReader, UnacknowledgedEntries } from '../reconcile/seckill-snapshot.reader';
 import { SeckillVoucher } from '../voucher/seckill-voucher.entity';
 
 /** An order id the service answered 2xx with, and the shopper who sent that request. */
@@ -20,7 +22,18 @@ export interface SaleFacts {
   acknowledged: readonly AcknowledgedOrder[];
   /** ORDER_LOCK_LEASE_MS of the service: no lock may outlive it. */
   lockLeaseMs: number;
+  /**
+   * SECKILL_MODE of the service (default sync). async: a 2xx is a 202 acceptance,
+   * the orders reach MySQL through the stream, and the async checks run too.
+   */
+  mode?: SeckillMode;
+  /** async: whether waiting for the stream writers ended with every order written. */
+  drain?: { drained: boolean; waitedMs: number };
+  /** async: [order id, HTTP status] of every 2xx, to tell 202 from 201. */
+  acknowledgedStatuses?: readonly [string, number][];
 }
+
+export type SeckillMode = 'sync' | 'async';
 
 export const SALE_CHECKS = {
   orderCount: 'orders = min(stock, shoppers)',
@@ -31,7 +44,15 @@ export const SALE_CHECKS = {
   locksReleased: 'no lock key outlives its lease',
 } as const;
 
-export type SaleCheck = keyof typeof SALE_CHECKS;
+/** Checked as well when the service runs SECKILL_MODE=async. */
+export const ASYNC_SALE_CHECKS = {
+  acceptedAs202: 'every 2xx is a 202 acceptance (the service runs SECKILL_MODE=async)',
+  drained: 'the stream drained: every accepted order reached MySQL or the dead-letter stream',
+  noDeadLetters: 'no accepted order was dead-lettered',
+  redisAgrees: 'Redis stock and buyers agree with MySQL (as npm run reconcile compares them)',
+} as const;
+
+export type SaleCheck = keyof typeof SALE_CHECKS | keyof typeof ASYNC_SALE_CHECKS;
 
 export interface CheckResult {
   check: SaleCheck;
@@ -60,6 +81,8 @@ export interface VerifyOptions {
    * the configured lease); false: report such keys as passed, still held.
    */
   waitForLeases?: boolean;
+  /** async: the service's reading of the order stream (AsyncSeckillState). */
+  stream?: UnacknowledgedEntries;
 }
 
 /** A detail names this many offenders; offendingIds holds them all. */
@@ -70,10 +93,12 @@ function listSome(reasons: readonly string[]): string {
   return `${reasons.length}: ${reasons.slice(0, DETAILED).join('; ')}${more}`;
 }
 
+const DESCRIPTIONS: Record<SaleCheck, string> = { ...SALE_CHECKS, ...ASYNC_SALE_CHECKS };
+
 function result(check: SaleCheck, offendingIds: string[], detail: string): CheckResult {
   return {
     check,
-    description: SALE_CHECKS[check],
+    description: DESCRIPTIONS[check],
     passed: offendingIds.length === 0,
     detail,
     offendingIds,
@@ -105,6 +130,12 @@ export async function verifySale(
     checkNothingUnacknowledged(facts, orders),
     await checkLocksReleased(redis, facts, options.waitForLeases ?? true),
   ];
+  if (facts.mode === 'async') {
+    if (!options.stream) throw new Error('the async checks need the order stream reader');
+    checks.push(
+      ...(await asyncChecks(new SeckillSnapshotReader(dataSource, redis, options.stream), facts)),
+    );
+  }
   return { passed: checks.every((check) => check.passed), checks };
 }
 
@@ -249,6 +280,65 @@ async function checkLocksReleased(
       ? `no leftover lock; still within their lease: ${listSome(held)}`
       : `none of ${keys.length} shoppers' lock keys is left`;
   return result('locksReleased', offending, detail);
+}
+
+/**
+ * What async mode adds: the answers were acceptances, the writers caught up, no
+ * order ended in the dead-letter stream, and Redis still mirrors MySQL.
+ */
+async function asyncChecks(
+  reader: SeckillSnapshotReader,
+  facts: SaleFacts,
+): Promise<CheckResult[]> {
+  const wrongStatus = (facts.acknowledgedStatuses ?? []).filter(([, status]) => status !== 202);
+  const acceptedAs202 = result(
+    'acceptedAs202',
+    wrongStatus.map(([orderId]) => orderId),
+    wrongStatus.length
+      ? listSome(wrongStatus.map(([orderId, status]) => `order ${orderId} answered ${status}`))
+      : `${facts.acknowledged.length} acceptances, all 202`,
+  );
+
+  const redisSide = (await reader.readRedis([facts.voucherId])).get(facts.voucherId)!;
+  const mysqlSide = await reader.readMysql(facts.voucherId);
+  const written = new Set(mysqlSide.orders.map((order) => order.id));
+  const unwritten = redisSide.pending.filter((entry) => !written.has(entry.orderId));
+  const drain = facts.drain;
+  const drained = result(
+    'drained',
+    unwritten.map((entry) => entry.orderId),
+    unwritten.length
+      ? `${unwritten.length} accepted orders still in the stream after ${drain?.waitedMs ?? 0} ms: ${listSome(unwritten.map((e) => `order ${e.orderId} of user ${e.userId} (entry ${e.streamId})`))}`
+      : drain && !drain.drained
+        ? `the writers stopped after ${drain.waitedMs} ms with orders neither written nor pending (see the other checks)`
+        : drain && drain.waitedMs < 0
+          ? `drained ${-drain.waitedMs} ms before the last answer`
+          : `drained ${drain?.waitedMs ?? 0} ms after the last answer`,
+  );
+
+  const letters = (await reader.deadLetters()).filter((l) => l.voucherId === facts.voucherId);
+  const noDeadLetters = result(
+    'noDeadLetters',
+    letters.map((letter) => letter.orderId),
+    letters.length
+      ? listSome(
+          letters.map(
+            (l) =>
+              `order ${l.orderId} of user ${l.userId} (entry ${l.streamId}) after ${l.deliveries} deliveries: ${l.error}`,
+          ),
+        )
+      : 'the dead-letter stream holds nothing of this voucher',
+  );
+
+  const drift = compareSeckill(redisSide, mysqlSide);
+  const redisAgrees = result(
+    'redisAgrees',
+    drift.flatMap((d) => d.ids.map((id) => `${d.kind}:${id}`)),
+    drift.length
+      ? drift.map((d) => `${d.kind}: ${d.detail} (${DRIFT_KINDS[d.kind]})`).join('; ')
+      : `Redis stock ${redisSide.stock}, ${redisSide.buyers.length} buyers = MySQL stock ${mysqlSide.stock}, ${mysqlSide.orders.length} orders`,
+  );
+  return [acceptedAs202, drained, noDeadLetters, redisAgrees];
 }
 
 function groupBy<T, K>(items: readonly T[], key: (item: T) => K): Map<K, T[]> {

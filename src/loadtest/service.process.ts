@@ -1,5 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, openSync, readFileSync, rmSync, symlinkSync, closeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -105,12 +113,22 @@ export class RssSampler {
 /** The service started by the bench, as a child process it stops again by its pid. */
 export class ServiceProcess {
   private exited = false;
+  private stopping = false;
 
   private constructor(
     private readonly child: ChildProcess,
     readonly logPath: string,
   ) {
-    child.on('exit', () => (this.exited = true));
+    child.on('exit', (code, signal) => {
+      this.exited = true;
+      // A service that dies mid-run leaves a silent log (LOG_LEVEL=warn): say how it ended.
+      if (!this.stopping) {
+        appendFileSync(
+          logPath,
+          `[bench] the service (pid ${child.pid}) exited unasked: code ${code}, signal ${signal}\n`,
+        );
+      }
+    });
   }
 
   get pid(): number {
@@ -148,6 +166,7 @@ export class ServiceProcess {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
     if (this.exited) return;
     const exit = new Promise((resolveExit) => this.child.once('exit', resolveExit));
     process.kill(this.pid, 'SIGTERM');
