@@ -17,7 +17,7 @@ import { intFlag, logPhase, parseFlags, runCli, UsageError } from './cli';
 const TOOL = 'admission-compare';
 const USAGE = `usage: SECKILL_MODE=async npx ts-node --transpile-only src/loadtest/admission-compare.cli.ts
          --builds a/dist/main.js,b/dist/main.js [--rounds 2] [--port 18198] [--db-name seckill_bench_perf]
-         [--redis-db 4] [--out /tmp/admission-compare]
+         [--redis-db 4] [--out /tmp/admission-compare] [--node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
 Builds alternate within each round (a, b, a, b, ...). The database is dropped and the Redis db
 flushed before every service start (its name must contain "bench"; the db is never 0).`;
 
@@ -32,6 +32,7 @@ async function main(): Promise<number> {
     'db-name': { type: 'string' },
     'redis-db': { type: 'string' },
     out: { type: 'string' },
+    'node-flags': { type: 'string' },
   });
   const builds = (values.builds ?? '')
     .split(',')
@@ -135,7 +136,7 @@ async function main(): Promise<number> {
       log(`round ${round}: build ${index} (${main})`);
       const service = await ServiceProcess.start(
         main,
-        startProdNodeFlags(),
+        [...startProdNodeFlags(), ...(values['node-flags'] ?? '').split(/\s+/).filter(Boolean)],
         { ...process.env, ...env },
         url,
         join(out, `service-${round}-${index}.log`),
