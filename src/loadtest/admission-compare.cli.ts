@@ -11,13 +11,13 @@ import { intFlag, logPhase, parseFlags, runCli, UsageError } from './cli';
  * on fresh stores: the seckill cases that the admission path decides, each
  * between two no-op baselines, as ratios. For comparing a change of the
  * admission path with the build before it on a shared, noisy machine.
- * The hot user here is 2,000 orders of one shopper over 200 connections
- * (the bench's 200 single requests are mostly connection setup).
+ * The hot user here is --hot-orders (2,000) orders of one shopper over 200
+ * connections (the bench's 200 single requests are mostly connection setup).
  */
 const TOOL = 'admission-compare';
 const USAGE = `usage: SECKILL_MODE=async npx ts-node --transpile-only src/loadtest/admission-compare.cli.ts
          --builds a/dist/main.js,b/dist/main.js [--rounds 2] [--port 18198] [--db-name seckill_bench_perf]
-         [--redis-db 4] [--out /tmp/admission-compare] [--node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"]
+         [--redis-db 4] [--out /tmp/admission-compare] [--node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--hot-orders 2000]
 Builds alternate within each round (a, b, a, b, ...). The database is dropped and the Redis db
 flushed before every service start (its name must contain "bench"; the db is never 0).`;
 
@@ -33,6 +33,7 @@ async function main(): Promise<number> {
     'redis-db': { type: 'string' },
     out: { type: 'string' },
     'node-flags': { type: 'string' },
+    'hot-orders': { type: 'string' },
   });
   const builds = (values.builds ?? '')
     .split(',')
@@ -40,6 +41,7 @@ async function main(): Promise<number> {
     .map((path) => resolve(path));
   if (builds.length === 0) throw new UsageError('--builds names at least one main.js');
   const rounds = intFlag('rounds', values.rounds, 2, 1);
+  const hotOrders = intFlag('hot-orders', values['hot-orders'], 2_000, 1);
   const port = intFlag('port', values.port, 18198, 1024);
   const redisDb = intFlag('redis-db', values['redis-db'], 4, 1);
   const dbName = values['db-name'] ?? 'seckill_bench_perf';
@@ -123,7 +125,11 @@ async function main(): Promise<number> {
     cases: [
       { name: 'flashCrowd', description: '10k shoppers, stock 1000', run: sale(CROWD, 1_000, 1) },
       { name: 'soldOut', description: '10k shoppers, stock 0', run: sale(CROWD, 0, 1) },
-      { name: 'hotUser', description: 'one shopper, 2000 orders', run: sale(1, 100, 2_000) },
+      {
+        name: 'hotUser',
+        description: `one shopper, ${hotOrders} orders`,
+        run: sale(1, 100, hotOrders),
+      },
     ],
   };
 
