@@ -191,6 +191,21 @@ describe('async seckill (e2e)', () => {
       expect(await t.redis.exists(RedisKeys.orderLock(shopper.id))).toBe(0);
     });
 
+    it('refuses a buyer already admitted before taking the lock (ALREADY_PURCHASED, lock untouched)', async () => {
+      const [shopper] = await signInShoppers(t, 1);
+      const voucherId = await createSeckillVoucher(t.api, { stock: 5 });
+      await order(voucherId, shopper.token).expect(202);
+      // Someone holds the user's lock: a request that reached tryLock would answer DUPLICATE_ORDER.
+      await t.redis.set(RedisKeys.orderLock(shopper.id), 'someone-else', 'PX', 5000);
+
+      expect((await order(voucherId, shopper.token).expect(409)).body.code).toBe(
+        'ALREADY_PURCHASED',
+      );
+      expect(await t.redis.get(RedisKeys.orderLock(shopper.id))).toBe('someone-else');
+      expect(await redisStock(voucherId)).toBe(4);
+      await t.redis.del(RedisKeys.orderLock(shopper.id));
+    });
+
     it("404 for someone else's accepted order, pending or written", async () => {
       const [owner, other] = await signInShoppers(t, 2);
       const voucherId = await createSeckillVoucher(t.api, { stock: 5 });

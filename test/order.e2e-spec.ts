@@ -1,5 +1,5 @@
 import { OrderRepository } from '../src/order/order.repository';
-import { OrderIdGenerator } from '../src/order/order-id.generator';
+import { OrderIdGenerator, sequenceDay } from '../src/order/order-id.generator';
 import type { Response } from 'supertest';
 import { RedisKeys } from '../src/redis/redis-keys';
 import { redisCommandsDuring, touching } from './support/redis-monitor';
@@ -109,6 +109,39 @@ describe('voucher-order (e2e)', () => {
       expect(await stockOf(voucherId)).toBe(5);
       await t.redis.del(lockKey);
       await order(voucherId, shopper.token).expect(201);
+    });
+
+    it('costs one Redis command to be refused the lock (SET NX), and nothing to undo', async () => {
+      const [shopper] = await signInShoppers(t, 1);
+      const voucherId = await createSeckillVoucher(t.api, { stock: 5 });
+      const lockKey = RedisKeys.orderLock(shopper.id);
+      await order(voucherId, shopper.token).expect(201); // the offer is cached from here on
+      await t.redis.set(lockKey, 'held-by-another-request', 'PX', 30_000);
+
+      const commands = await redisCommandsDuring(t.redis, () =>
+        order(voucherId, shopper.token).expect(409),
+      );
+
+      expect(touching(commands, lockKey)).toEqual([
+        ['set', lockKey, expect.stringMatching(/^[0-9a-f]{32}$/), 'PX', expect.any(String), 'NX'],
+      ]);
+      await t.redis.del(lockKey);
+    });
+
+    it("draws an order id with one command that also keeps the day's sequence key expiring", async () => {
+      const [shopper] = await signInShoppers(t, 1);
+      const voucherId = await createSeckillVoucher(t.api, { stock: 5 });
+      const sequenceKey = RedisKeys.orderIdSequence(sequenceDay(new Date()));
+      await t.redis.persist(sequenceKey);
+
+      const commands = await redisCommandsDuring(t.redis, () =>
+        order(voucherId, shopper.token).expect(201),
+      );
+
+      const sent = touching(commands, sequenceKey).map(([name]) => name.toLowerCase());
+      expect(sent.filter((name) => name === 'incr' || name === 'expire')).toHaveLength(2); // inside the script
+      expect(sent.filter((name) => name.startsWith('eval'))).toHaveLength(1);
+      expect(await t.redis.ttl(sequenceKey)).toBeGreaterThan(24 * 3600);
     });
 
     it('answers 404 VOUCHER_NOT_FOUND for an unknown voucher', async () => {

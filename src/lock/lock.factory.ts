@@ -3,6 +3,7 @@ import type Redis from 'ioredis';
 import Redlock from 'redlock';
 import { LockConfig } from '../config/configuration';
 import { createRedisClient } from '../redis/redis.factory';
+import { SingleRedisRedlock } from './single-redis-redlock';
 
 /** Where the locks live: the shared client, or clients of their own (closed on shutdown). */
 export interface LockMasters {
@@ -14,9 +15,13 @@ export interface LockMasters {
  * One attempt per call (retryCount 0): LockService does its own waiting, and a
  * release or extension is never retried inside redlock. Redlock subtracts the
  * clock drift (1 % of the lease + 2 ms) from the validity of every lock.
+ * On one Redis, SingleRedisRedlock: the same answers in fewer round trips.
  */
 export function createRedlock(clients: Redis[]): Redlock {
-  const redlock = new Redlock(clients, { retryCount: 0 });
+  const redlock =
+    clients.length === 1
+      ? new SingleRedisRedlock(clients[0], { retryCount: 0 })
+      : new Redlock(clients, { retryCount: 0 });
   // Every refused vote is also emitted here; LockService reads them from the result instead.
   redlock.on('error', () => undefined);
   return redlock;

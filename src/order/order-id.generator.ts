@@ -28,17 +28,33 @@ export function sequenceDay(date: Date): string {
   return date.toISOString().slice(0, 10).replaceAll('-', ':');
 }
 
+/**
+ * The day's next sequence number, and the key's expiry set again with it: one
+ * command (one round trip and one client call per id), and no key is ever left
+ * without an expiry.
+ */
+const NEXT_SEQUENCE_SCRIPT = `
+local sequence = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return sequence
+`;
+
+interface SequenceCommand {
+  nextOrderSequence(key: string, ttlSeconds: number): Promise<number>;
+}
+
 @Injectable()
 export class OrderIdGenerator {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  private readonly redis: Redis & SequenceCommand;
+
+  constructor(@Inject(REDIS) redis: Redis) {
+    redis.defineCommand('nextOrderSequence', { numberOfKeys: 1, lua: NEXT_SEQUENCE_SCRIPT });
+    this.redis = redis as Redis & SequenceCommand;
+  }
 
   async next(now = new Date()): Promise<string> {
     const key = RedisKeys.orderIdSequence(sequenceDay(now));
-    // Both in one round trip (auto-pipelining); EXPIRE every time, so no key is left without one.
-    const [sequence] = await Promise.all([
-      this.redis.incr(key),
-      this.redis.expire(key, SEQUENCE_KEY_TTL_SECONDS),
-    ]);
+    const sequence = await this.redis.nextOrderSequence(key, SEQUENCE_KEY_TTL_SECONDS);
     return composeOrderId(Math.floor(now.getTime() / 1000), sequence);
   }
 }

@@ -374,10 +374,12 @@ describe(OrderService.name, () => {
   describe('in async mode', () => {
     let admit: jest.Mock<Promise<string>, [unknown]>;
     let findAccepted: jest.Mock<Promise<unknown>, [string]>;
+    let isKnownBuyer: jest.Mock<Promise<boolean>, [number, number]>;
 
     beforeEach(() => {
       admit = jest.fn().mockResolvedValue('accepted');
       findAccepted = jest.fn().mockResolvedValue(undefined);
+      isKnownBuyer = jest.fn().mockResolvedValue(false);
       sut = new OrderService(
         vouchers as unknown as VoucherService,
         orders as unknown as OrderRepository,
@@ -385,7 +387,7 @@ describe(OrderService.name, () => {
         orderIds as unknown as OrderIdGenerator,
         new SeckillMetrics(new Registry()),
         config,
-        { admit, findAccepted } as unknown as AsyncSeckillState,
+        { admit, findAccepted, isKnownBuyer } as unknown as AsyncSeckillState,
         { mode: 'async' } as AsyncSeckillConfig,
       );
     });
@@ -427,6 +429,27 @@ describe(OrderService.name, () => {
         StockExhaustedError,
       );
       expect(vouchers.recordSoldOut).toHaveBeenCalledWith(VOUCHER_ID);
+    });
+
+    it('refuses a buyer Redis already admitted before the lock: no lock, no id, no script', async () => {
+      isKnownBuyer.mockResolvedValue(true);
+
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(
+        AlreadyPurchasedError,
+      );
+      expect(isKnownBuyer).toHaveBeenCalledWith(VOUCHER_ID, USER_ID);
+      expect(locks.tryLock).not.toHaveBeenCalled();
+      expect(orderIds.next).not.toHaveBeenCalled();
+      expect(admit).not.toHaveBeenCalled();
+    });
+
+    it('asks the buyer set only once the offer checks passed', async () => {
+      vouchers.getSeckillOffer.mockResolvedValue(openOffer({ stock: 0 }));
+
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(
+        StockExhaustedError,
+      );
+      expect(isKnownBuyer).not.toHaveBeenCalled();
     });
 
     it('answers DUPLICATE_ORDER while the user holds the lock, without running the script', async () => {

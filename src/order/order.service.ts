@@ -128,14 +128,19 @@ export class OrderService {
     const offer = await this.offerUnlessMysqlDown(voucherId);
     if (offer) assertSeckillOpen(offer, new Date());
 
-    // 2. One attempt per user at a time, as in sync mode.
+    // 2. A buyer Redis already admitted is refused with one cheap read, before
+    //    the lock: a shopper hammering the button costs no lock and no script.
+    //    Only a yes is final; a no goes on, and the script decides under the lock.
+    if (await this.asyncState.isKnownBuyer(voucherId, userId)) throw new AlreadyPurchasedError();
+
+    // 3. One attempt per user at a time, as in sync mode.
     const lock = await this.locks.tryLock(RedisKeys.orderLock(userId), {
       leaseMs: this.config.orderLockLeaseMs,
     });
     if (!lock) throw new DuplicateOrderError();
     let unknown = false;
     try {
-      // 3. Redis decides (keys missing: rebuilt from MySQL first).
+      // 4. Redis decides (keys missing: rebuilt from MySQL first).
       const orderId = await this.orderIds.next();
       const outcome = await this.asyncState
         .admit({ orderId, userId, voucherId })

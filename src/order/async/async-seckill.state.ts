@@ -94,6 +94,15 @@ export class AsyncSeckillState implements OnModuleInit {
   }
 
   /**
+   * Whether Redis already admitted an order of the user for the voucher. The
+   * buyer set is authoritative in async mode (a dead letter takes its buyer out
+   * again), so a yes is final; a no (or keys not loaded) decides nothing.
+   */
+  isKnownBuyer(voucherId: number, userId: number): Promise<boolean> {
+    return this.store.isBuyer(voucherId, userId);
+  }
+
+  /**
    * Rebuilds the voucher's keys from MySQL under the rebuild lock, counting the
    * stream's unacknowledged entries of the voucher that MySQL does not have yet.
    * For the reconcile command's --fix. Undefined: no such voucher (keys removed).

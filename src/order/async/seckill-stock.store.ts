@@ -92,6 +92,15 @@ export class SeckillStockStore {
   }
 
   /**
+   * Whether the user is in the voucher's buyer set: one SISMEMBER, so a known
+   * buyer is refused without a lock or a script. No keys (not loaded): false,
+   * and admission decides.
+   */
+  async isBuyer(voucherId: number, userId: number): Promise<boolean> {
+    return (await this.redis.sismember(RedisKeys.seckillBuyers(voucherId), userId)) === 1;
+  }
+
+  /**
    * The stream and the writers' group, created if missing (MKSTREAM: hm-dianping's
    * NOGROUP error), reading from the first entry, so that nothing queued before
    * the group existed is skipped.
