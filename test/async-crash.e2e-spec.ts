@@ -13,20 +13,13 @@ import {
   stockOf,
   TestApp,
 } from './support/test-app';
+import { until } from './support/until';
 
 const SHOPPERS = 60;
 const STOCK = 30;
 const CLAIM_IDLE_MS = 1000;
 const STARTUP_MS = 20_000;
 const DRAIN_MS = 20_000;
-
-async function until(what: string, check: () => Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /**
  * A real service process in async mode, killed with SIGKILL while accepted

@@ -12,10 +12,9 @@ import {
   TestApp,
   uniquePhone,
 } from './support/test-app';
+import { until } from './support/until';
 
 const HOUR = 3_600_000;
-/** How long an accepted order may take to reach MySQL here (the writer blocks 50 ms at a time). */
-const DRAIN_MS = 10_000;
 
 /** Settings every app of this file runs with (read when an app is created). */
 function asyncEnv(overrides: Record<string, string> = {}): void {
@@ -28,14 +27,6 @@ function asyncEnv(overrides: Record<string, string> = {}): void {
     ASYNC_TRIM_INTERVAL_MS: '200',
     ...overrides,
   });
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = DRAIN_MS): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
 }
 
 describe('async seckill (e2e)', () => {

@@ -10,8 +10,8 @@ import {
   stockOf as readStock,
   TestApp,
 } from './support/test-app';
+import { until } from './support/until';
 
-const DRAIN_MS = 10_000;
 const MAX_DELIVERIES = 3;
 const CLAIM_IDLE_MS = 300;
 
@@ -24,14 +24,6 @@ function asyncEnv(writer: boolean): void {
     ASYNC_MAX_DELIVERIES: String(MAX_DELIVERIES),
     ASYNC_TRIM_INTERVAL_MS: '200',
   });
-}
-
-async function until(what: string, check: () => Promise<boolean>, ms = DRAIN_MS): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
 }
 
 /**

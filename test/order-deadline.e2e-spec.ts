@@ -4,6 +4,7 @@ import { RedisKeys } from '../src/redis/redis-keys';
 import {
   createSeckillVoucher,
   ordersOf,
+  overrideEnv,
   signInShoppers,
   startTestApp,
   stockOf,
@@ -41,25 +42,19 @@ const dbConfig = () => ({
 
 describe('order answers under a stalled MySQL (e2e)', () => {
   let t: TestApp;
-  const overridden = [
-    'DEPENDENCY_TIMEOUT_MS',
-    'ORDER_SETTLE_TIMEOUT_MS',
-    'VOUCHER_CACHE_TTL_MS',
-  ] as const;
-  const savedEnv = overridden.map((name) => [name, process.env[name]] as const);
+  let restoreEnv: () => void;
 
   beforeAll(async () => {
-    process.env.DEPENDENCY_TIMEOUT_MS = String(DEADLINE_MS);
-    process.env.ORDER_SETTLE_TIMEOUT_MS = String(SETTLE_MS);
-    process.env.VOUCHER_CACHE_TTL_MS = '60000';
+    restoreEnv = overrideEnv({
+      DEPENDENCY_TIMEOUT_MS: String(DEADLINE_MS),
+      ORDER_SETTLE_TIMEOUT_MS: String(SETTLE_MS),
+      VOUCHER_CACHE_TTL_MS: '60000',
+    });
     t = await startTestApp();
   });
   afterAll(async () => {
     await t.close();
-    for (const [name, value] of savedEnv) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    restoreEnv();
   });
 
   async function placeOrder(shopper: { id: number; token: string }, voucherId: number) {
@@ -230,21 +225,19 @@ describe('order answers under a stalled MySQL (e2e)', () => {
 
 describe('order answers when the pool has no free connection (e2e)', () => {
   let t: TestApp;
-  const overridden = ['DEPENDENCY_TIMEOUT_MS', 'DB_POOL_SIZE', 'VOUCHER_CACHE_TTL_MS'] as const;
-  const savedEnv = overridden.map((name) => [name, process.env[name]] as const);
+  let restoreEnv: () => void;
 
   beforeAll(async () => {
-    process.env.DEPENDENCY_TIMEOUT_MS = String(DEADLINE_MS);
-    process.env.DB_POOL_SIZE = '1';
-    process.env.VOUCHER_CACHE_TTL_MS = '60000';
+    restoreEnv = overrideEnv({
+      DEPENDENCY_TIMEOUT_MS: String(DEADLINE_MS),
+      DB_POOL_SIZE: '1',
+      VOUCHER_CACHE_TTL_MS: '60000',
+    });
     t = await startTestApp();
   });
   afterAll(async () => {
     await t.close();
-    for (const [name, value] of savedEnv) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    restoreEnv();
   });
 
   it('answers 503 within the deadline, sends nothing later, and orders once the pool is free', async () => {

@@ -4,6 +4,7 @@ import {
   ADMIN_TOKEN,
   createSeckillVoucher,
   ordersOf,
+  overrideEnv,
   seckillVoucherBody,
   signInShoppers,
   startTestApp,
@@ -16,21 +17,16 @@ const MINUTE_MS = 60_000;
 
 describe('time is UTC everywhere (e2e)', () => {
   let t: TestApp;
-  const overridden = ['DB_POOL_SIZE', 'VOUCHER_CACHE_TTL_MS'] as const;
-  const savedEnv = overridden.map((name) => [name, process.env[name]] as const);
+  let restoreEnv: () => void;
 
   beforeAll(async () => {
     // One pooled connection: every query below runs on the one the test controls.
-    process.env.DB_POOL_SIZE = '1';
-    process.env.VOUCHER_CACHE_TTL_MS = '60000';
+    restoreEnv = overrideEnv({ DB_POOL_SIZE: '1', VOUCHER_CACHE_TTL_MS: '60000' });
     t = await startTestApp();
   });
   afterAll(async () => {
     await t.close();
-    for (const [name, value] of savedEnv) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
+    restoreEnv();
   });
 
   const createVoucher = (times: { beginTime: string; endTime: string }) =>

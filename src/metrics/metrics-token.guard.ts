@@ -1,29 +1,26 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { Secret } from '../common/secret';
 import { appConfig, AppConfig } from '../config/configuration';
 import { MetricsTokenRequiredError } from './metrics.errors';
 
-const sha256 = (value: string) => createHash('sha256').update(value).digest();
-
 /**
- * With METRICS_TOKEN set, /metrics wants `authorization: Bearer <METRICS_TOKEN>`.
- * Digests of equal length are compared in constant time, so neither the
- * token's content nor its length leaks through timing.
+ * With METRICS_TOKEN set, /metrics wants `authorization: Bearer <METRICS_TOKEN>`
+ * (compared in constant time).
  */
 @Injectable()
 export class MetricsTokenGuard implements CanActivate {
-  private readonly tokenDigest?: Buffer;
+  private readonly token?: Secret;
 
   constructor(@Inject(appConfig.KEY) config: AppConfig) {
-    this.tokenDigest = config.metricsToken === undefined ? undefined : sha256(config.metricsToken);
+    this.token = config.metricsToken === undefined ? undefined : new Secret(config.metricsToken);
   }
 
   canActivate(context: ExecutionContext): boolean {
-    if (!this.tokenDigest) return true;
+    if (!this.token) return true;
     const header = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization;
     const given = /^bearer +(\S+)$/i.exec(header ?? '')?.[1];
-    if (given === undefined || !timingSafeEqual(sha256(given), this.tokenDigest)) {
+    if (!this.token.matches(given)) {
       throw new MetricsTokenRequiredError();
     }
     return true;

@@ -29,6 +29,9 @@ import { OrderRepository, SeckillOrderOutcome } from './order.repository';
 import { OrderStatus } from './voucher-order.entity';
 import { OrderView } from './order.responses';
 
+/** What the transaction or the admission script refuses with: the same four in both modes. */
+type SeckillRefusal = 'already-purchased' | 'sold-out' | 'not-started' | 'ended';
+
 /** The seckill's answer: `created` (sync, committed: 201) or `pending` (async, accepted: 202). */
 export interface SeckillAnswer {
   orderId: string;
@@ -95,15 +98,6 @@ export class OrderService {
     switch (outcome) {
       case 'created':
         return orderId;
-      case 'already-purchased':
-        throw new AlreadyPurchasedError();
-      case 'sold-out':
-        this.vouchers.recordSoldOut(voucherId);
-        throw new StockExhaustedError();
-      case 'not-started':
-        throw new SeckillNotStartedError();
-      case 'ended':
-        throw new SeckillEndedError();
       case 'outcome-unknown':
         throw new OrderOutcomeUnknownError();
       case 'id-collision':
@@ -112,6 +106,23 @@ export class OrderService {
         // lost writes). Not the shopper's doing and not "already purchased": a
         // logged 500, so an operator sees it; the shopper's retry gets a new id.
         throw new Error(`order id ${orderId} is taken by another order: the id sequence went back`);
+      default:
+        throw this.refusal(outcome, voucherId);
+    }
+  }
+
+  /** The refusals both modes answer alike, whichever store decided. */
+  private refusal(outcome: SeckillRefusal, voucherId: number): Error {
+    switch (outcome) {
+      case 'already-purchased':
+        return new AlreadyPurchasedError();
+      case 'sold-out':
+        this.vouchers.recordSoldOut(voucherId);
+        return new StockExhaustedError();
+      case 'not-started':
+        return new SeckillNotStartedError();
+      case 'ended':
+        return new SeckillEndedError();
     }
   }
 
@@ -153,21 +164,8 @@ export class OrderService {
           }
           throw error;
         });
-      switch (outcome) {
-        case 'accepted':
-          return { orderId, state: 'pending' };
-        case 'already-purchased':
-          throw new AlreadyPurchasedError();
-        case 'sold-out':
-          this.vouchers.recordSoldOut(voucherId);
-          throw new StockExhaustedError();
-        case 'not-started':
-          throw new SeckillNotStartedError();
-        case 'ended':
-          throw new SeckillEndedError();
-        default:
-          throw new Error(`unexpected admission outcome ${String(outcome satisfies never)}`);
-      }
+      if (outcome === 'accepted') return { orderId, state: 'pending' };
+      throw this.refusal(outcome, voucherId);
     } finally {
       if (unknown) lock.abandon();
       else await lock.release();

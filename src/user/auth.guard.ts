@@ -1,12 +1,10 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { Secret } from '../common/secret';
 import { appConfig, AppConfig } from '../config/configuration';
 import { AUDIENCE, Audience, AuthenticatedRequest } from './auth.decorators';
 import { AdminOnlyError, UnauthorizedError } from './user.errors';
 import { UserService } from './user.service';
-
-const sha256 = (value: string) => createHash('sha256').update(value).digest();
 
 /** `authorization: <token>` or `authorization: Bearer <token>` (the scheme in any case). */
 export function tokenFrom(header: string | undefined): string | undefined {
@@ -20,14 +18,14 @@ export function tokenFrom(header: string | undefined): string | undefined {
  */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  private readonly adminTokenDigest: Buffer;
+  private readonly adminToken: Secret;
 
   constructor(
     private readonly reflector: Reflector,
     private readonly users: UserService,
     @Inject(appConfig.KEY) config: AppConfig,
   ) {
-    this.adminTokenDigest = sha256(config.adminToken);
+    this.adminToken = new Secret(config.adminToken);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -40,8 +38,7 @@ export class AuthGuard implements CanActivate {
 
     if (audience === 'public') return true;
     if (audience === 'admin') {
-      const given = request.headers['x-admin-token'];
-      if (typeof given !== 'string' || !timingSafeEqual(sha256(given), this.adminTokenDigest)) {
+      if (!this.adminToken.matches(request.headers['x-admin-token'])) {
         throw new AdminOnlyError();
       }
       return true;

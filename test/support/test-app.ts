@@ -36,6 +36,21 @@ export async function startTestApp(): Promise<TestApp> {
   };
 }
 
+/**
+ * Sets environment variables for the app a spec is about to start; the function
+ * it returns puts the earlier values back (call it after the app is closed).
+ */
+export function overrideEnv(values: Record<string, string>): () => void {
+  const saved = Object.keys(values).map((name) => [name, process.env[name]] as const);
+  Object.assign(process.env, values);
+  return () => {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
+
 let phoneSequence = randomInt(0, 800_000_000);
 
 /** A phone number no other test of this run uses. */
