@@ -1,10 +1,9 @@
-import Redis from 'ioredis';
-import { createConnection } from 'mysql2/promise';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { envValidationSchema } from '../config/env.validation';
 import { intFlag, logPhase, parseFlags, runCli, UsageError } from './cli';
+import { resetStores } from './bench-stores';
 
 /**
  * Two (or more) builds of the service, benched in turn in one run, each round
@@ -181,31 +180,6 @@ async function main(): Promise<number> {
   builds.forEach((main, index) => console.log(`build ${index}: ${main}`));
   console.log(rows.join('\n'));
   return broken ? 1 : 0;
-}
-
-async function resetStores(env: NodeJS.ProcessEnv): Promise<void> {
-  const { value } = envValidationSchema.validate(
-    { ...process.env, ...env },
-    { allowUnknown: true },
-  ) as { value: Record<string, string | number> };
-  const connection = await createConnection({
-    host: String(value.DB_HOST),
-    port: Number(value.DB_PORT),
-    user: String(value.DB_USER),
-    password: String(value.DB_PASSWORD),
-  });
-  try {
-    await connection.query(`DROP DATABASE IF EXISTS \`${String(value.DB_NAME)}\``);
-  } finally {
-    await connection.end();
-  }
-  const redis = new Redis(String(value.REDIS_URL), { lazyConnect: true });
-  try {
-    await redis.connect();
-    await redis.flushdb();
-  } finally {
-    redis.disconnect();
-  }
 }
 
 runCli(TOOL, USAGE, main);

@@ -1,5 +1,3 @@
-import Redis from 'ioredis';
-import { createConnection } from 'mysql2/promise';
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { mkdirSync } from 'node:fs';
@@ -9,6 +7,7 @@ import { intFlag, logPhase, parseFlags, runCli, UsageError } from './cli';
 import { DEFAULT_REPORT_DIR, reportBaseName, writeReportFiles } from './report.files';
 import type { BenchCase, BenchMode, BenchRun, PeakRss } from './bench.suite';
 import type { ProductionBundle, ServiceProcess as ServiceProcessType } from './service.process';
+import { resetStores } from './bench-stores';
 
 const TOOL = 'bench';
 const DEFAULTS = {
@@ -122,34 +121,6 @@ async function storeVersions(context: {
   }[];
   const redisVersion = /redis_version:(\S+)/.exec(await context.redis.info('server'))?.[1];
   return { mysql: row.version, redis: redisVersion ?? 'unknown' };
-}
-
-/** Fresh data: the bench's own database and Redis db, emptied. */
-async function resetStores(env: NodeJS.ProcessEnv): Promise<void> {
-  const { value } = envValidationSchema.validate(
-    { ...process.env, ...env },
-    { allowUnknown: true },
-  ) as {
-    value: Record<string, string | number>;
-  };
-  const connection = await createConnection({
-    host: String(value.DB_HOST),
-    port: Number(value.DB_PORT),
-    user: String(value.DB_USER),
-    password: String(value.DB_PASSWORD),
-  });
-  try {
-    await connection.query(`DROP DATABASE IF EXISTS \`${String(value.DB_NAME)}\``);
-  } finally {
-    await connection.end();
-  }
-  const redis = new Redis(String(value.REDIS_URL), { lazyConnect: true });
-  try {
-    await redis.connect();
-    await redis.flushdb();
-  } finally {
-    redis.disconnect();
-  }
 }
 
 async function main(): Promise<number> {
