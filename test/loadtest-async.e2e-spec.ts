@@ -1,8 +1,8 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AddressInfo } from 'node:net';
 import { createApp } from '../src/app.factory';
-import { FlashSaleResult, runFlashSale } from '../src/loadtest/flash-sale';
-import { LoadtestContext, loadtestContextOf } from '../src/loadtest/loadtest.context';
+import { FlashSaleResult, runFlashSale } from '../loadtest/flash-sale';
+import { LoadtestContext, loadtestContextOf } from '../loadtest/loadtest.context';
 import {
   ASYNC_SALE_CHECKS,
   SALE_CHECKS,
@@ -10,7 +10,7 @@ import {
   SaleFacts,
   SaleVerdict,
   verifySale,
-} from '../src/loadtest/sale.verifier';
+} from '../loadtest/sale.verifier';
 import { RedisKeys } from '../src/redis/redis-keys';
 
 function failedChecks(verdict: SaleVerdict): SaleCheck[] {

@@ -5,7 +5,7 @@ import {
   SaleFacts,
   SaleVerdict,
   verifySale,
-} from '../src/loadtest/sale.verifier';
+} from '../loadtest/sale.verifier';
 import { createSeckillVoucher, signInShoppers, startTestApp, TestApp } from './support/test-app';
 
 const LEASE_MS = 10_000;

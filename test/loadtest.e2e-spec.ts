@@ -1,9 +1,9 @@
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AddressInfo } from 'node:net';
 import { createApp } from '../src/app.factory';
-import { FlashSaleResult, runFlashSale } from '../src/loadtest/flash-sale';
-import { loadtestContextOf } from '../src/loadtest/loadtest.context';
-import { SALE_CHECKS } from '../src/loadtest/sale.verifier';
+import { FlashSaleResult, runFlashSale } from '../loadtest/flash-sale';
+import { loadtestContextOf } from '../loadtest/loadtest.context';
+import { SALE_CHECKS } from '../loadtest/sale.verifier';
 
 describe('loadtest engine (npm run loadtest) against the real service', () => {
   let app: NestFastifyApplication;

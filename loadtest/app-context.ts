@@ -1,6 +1,6 @@
 import { INestApplicationContext } from '@nestjs/common';
-import { createAppContext } from '../app.factory';
-import { appConfig, AppConfig } from '../config/configuration';
+import { createAppContext } from '../src/app.factory';
+import { appConfig, AppConfig } from '../src/config/configuration';
 
 /**
  * The application without its HTTP server (see createAppContext). Importing

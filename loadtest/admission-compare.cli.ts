@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { envValidationSchema } from '../config/env.validation';
+import { envValidationSchema } from '../src/config/env.validation';
 import { intFlag, logPhase, parseFlags, runCli, UsageError } from './cli';
 import { resetStores } from './bench-stores';
 

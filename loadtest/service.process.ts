@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The repository this file lives in (src/loadtest/ → ../..). */
-export const REPO_ROOT = resolve(__dirname, '..', '..');
+export const REPO_ROOT = resolve(__dirname, '..');
 
 const HEALTH_PATH = '/health';
 const START_TIMEOUT_MS = 60_000;

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { createConnection } from 'mysql2/promise';
-import { envValidationSchema } from '../config/env.validation';
+import { envValidationSchema } from '../src/config/env.validation';
 
 /**
  * Drops the database and flushes the Redis db that a service started with `env`

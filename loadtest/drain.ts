@@ -2,8 +2,8 @@ import type Redis from 'ioredis';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
-import { RedisKeys } from '../redis/redis-keys';
-import { readDeadLetters } from '../reconcile/seckill-snapshot.reader';
+import { RedisKeys } from '../src/redis/redis-keys';
+import { readDeadLetters } from '../src/reconcile/seckill-snapshot.reader';
 
 /** One look at MySQL while the stream drains. */
 export interface DrainSample {

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { UserService } from '../user/user.service';
+import { UserService } from '../src/user/user.service';
 
 /** How many shoppers one signInMany call registers: one INSERT, one SELECT, one MULTI. */
 export const SIGN_IN_BATCH_SIZE = 1000;

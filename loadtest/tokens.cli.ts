@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { authConfig, AuthConfig } from '../config/configuration';
+import { authConfig, AuthConfig } from '../src/config/configuration';
 import { openAppContext } from './app-context';
 import { intFlag, logPhase, parseFlags, runCli } from './cli';
 import { loadtestContextOf } from './loadtest.context';

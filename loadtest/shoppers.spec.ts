@@ -1,4 +1,4 @@
-import { UserService } from '../user/user.service';
+import { UserService } from '../src/user/user.service';
 import { loadtestPhones, prepareShoppers, SIGN_IN_BATCH_SIZE } from './shoppers';
 
 describe('shoppers', () => {

@@ -1,11 +1,11 @@
 import type Redis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource, In } from 'typeorm';
-import { VoucherOrder } from '../order/voucher-order.entity';
-import { RedisKeys } from '../redis/redis-keys';
-import { compareSeckill, DRIFT_KINDS } from '../reconcile/seckill-drift';
-import { SeckillSnapshotReader, UnacknowledgedEntries } from '../reconcile/seckill-snapshot.reader';
-import { SeckillVoucher } from '../voucher/seckill-voucher.entity';
+import { VoucherOrder } from '../src/order/voucher-order.entity';
+import { RedisKeys } from '../src/redis/redis-keys';
+import { compareSeckill, DRIFT_KINDS } from '../src/reconcile/seckill-drift';
+import { SeckillSnapshotReader, UnacknowledgedEntries } from '../src/reconcile/seckill-snapshot.reader';
+import { SeckillVoucher } from '../src/voucher/seckill-voucher.entity';
 
 /** An order id the service answered 2xx with, and the shopper who sent that request. */
 export interface AcknowledgedOrder {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { envValidationSchema } from '../config/env.validation';
+import { envValidationSchema } from '../src/config/env.validation';
 import { intFlag, logPhase, parseFlags, runCli, UsageError } from './cli';
 import { DEFAULT_REPORT_DIR, reportBaseName, writeReportFiles } from './report.files';
 import type { BenchCase, BenchMode, BenchRun, PeakRss } from './bench.suite';

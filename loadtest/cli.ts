@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 
-export { intFlag, logPhase, parseFlags, runCli, UsageError } from '../common/cli';
+export { intFlag, logPhase, parseFlags, runCli, UsageError } from '../src/common/cli';
 
 /** A progress bar on stderr; silent when stderr is not a terminal (CI, pipes). */
 export function progressBar(unit = 'answers'): {

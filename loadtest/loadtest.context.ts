@@ -2,10 +2,10 @@ import { INestApplicationContext } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { appConfig, AppConfig, seckillConfig, SeckillConfig } from '../config/configuration';
-import { AsyncSeckillState } from '../order/async/async-seckill.state';
-import { REDIS } from '../redis/redis.constants';
-import { UserService } from '../user/user.service';
+import { appConfig, AppConfig, seckillConfig, SeckillConfig } from '../src/config/configuration';
+import { AsyncSeckillState } from '../src/order/async/async-seckill.state';
+import { REDIS } from '../src/redis/redis.constants';
+import { UserService } from '../src/user/user.service';
 
 /**
  * What the load test borrows from the application: its config, the bulk sign-in

@@ -1,4 +1,4 @@
-import { SeckillVoucher } from '../voucher/seckill-voucher.entity';
+import { SeckillVoucher } from '../src/voucher/seckill-voucher.entity';
 import { DrainFigures, drainFigures, DrainResult, DrainWatch } from './drain';
 import { assertLoopback, FireResult, fireRequests, PlannedRequest } from './load-generator';
 import { LoadtestContext } from './loadtest.context';
