@@ -11,7 +11,7 @@
  */
 
 export const SALES_PAGE_CSP =
-  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; " +
+  "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; " +
   "base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 export const SALES_PAGE_HTML = `<!doctype html>
@@ -20,6 +20,7 @@ export const SALES_PAGE_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Seckill: live sale</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/admin/sales/sales.css">
 <script src="/admin/sales/sales.js" defer></script>
 </head>
