@@ -159,7 +159,15 @@ export const SALES_PAGE_SCRIPT = `'use strict';
     text('updated-at', snapshot.at);
     var rows = $('rejections');
     rows.replaceChildren();
-    Object.keys(snapshot.rejections).sort().forEach(function (code) {
+    var codes = Object.keys(snapshot.rejections).sort();
+    if (!codes.length) {
+      var none = document.createElement('tr');
+      var cell = document.createElement('td');
+      cell.textContent = 'none';
+      none.append(cell);
+      rows.append(none);
+    }
+    codes.forEach(function (code) {
       var row = document.createElement('tr');
       var name = document.createElement('td');
       var count = document.createElement('td');
