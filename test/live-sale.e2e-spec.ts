@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { RedisKeys } from '../src/redis/redis-keys';
 import { SaleEventStreams } from '../src/sales/sale-event-streams';
 import type { SaleSnapshot } from '../src/sales/sale-snapshot';
 import { EventStreamClient } from './support/event-stream';
@@ -11,6 +12,7 @@ import {
   stockOf,
   TestApp,
 } from './support/test-app';
+import { redisCommandsDuring, touching } from './support/redis-monitor';
 import { until } from './support/until';
 
 const ADMIN: Record<string, string> = { 'x-admin-token': ADMIN_TOKEN };
@@ -134,6 +136,22 @@ describe('live sale view: the event stream (e2e)', () => {
     expect(final.p99Ms).toBeGreaterThan(0);
     expect(client.snapshots<SaleSnapshot>().some((s) => s.ordersPerSecond > 0)).toBe(true);
     expect(await stockOf(t, voucherId)).toBe(0);
+  });
+
+  it('costs an order no Redis call: each instance publishes its counters in batches', async () => {
+    const voucherId = await createSeckillVoucher(t.api, { stock: 30 });
+    const shoppers = await signInShoppers(t, 40);
+    const key = RedisKeys.saleStats(voucherId);
+
+    const commands = await redisCommandsDuring(t.redis, async () => {
+      await Promise.all(shoppers.map((s) => order(t, voucherId, s.token)));
+      await until('the counters published', async () => (await t.redis.hlen(key)) === 1);
+    });
+
+    const publishes = touching(commands, key).filter(([name]) => name.toLowerCase() === 'hset');
+    expect(publishes.length).toBeGreaterThanOrEqual(1);
+    // One every 500 ms at most, however many orders: far fewer than the 40 orders.
+    expect(publishes.length).toBeLessThan(15);
   });
 
   it('stops its timer when the client goes', async () => {
