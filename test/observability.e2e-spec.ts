@@ -39,9 +39,12 @@ describe('PromQL metric names (the dashboard check itself)', () => {
     'a_total 0',
     '# TYPE h_seconds histogram',
     'h_seconds_bucket{le="+Inf"} 0',
+    'h_seconds_sum 0',
+    'h_seconds_count 0',
+    '# TYPE labelled_total counter',
   ].join('\n');
 
-  it('accepts a histogram’s series and refuses a name the service does not export', () => {
+  it('accepts a histogram’s series and refuses a name the service does not export, or has no sample of', () => {
     const dashboard = {
       panels: [
         {
@@ -50,11 +53,16 @@ describe('PromQL metric names (the dashboard check itself)', () => {
         },
         { targets: [{ expr: 'sum(rate(a_total[1m])) + sum(rate(h_seconds_count[1m]))' }] },
         { targets: [{ expr: 'histogram_quantile(0.5, rate(h_seconds_bucket[1m])) or h' }] },
+        { targets: [{ expr: 'sum by (outcome) (rate(labelled_total[1m]))' }] },
       ],
     };
 
     expect(exportedMetricNames(exposition)).toContain('h_seconds_sum');
-    expect(unknownMetricNames(dashboard, exposition)).toEqual(['h', 'seckill_bogus_total']);
+    expect(unknownMetricNames(dashboard, exposition)).toEqual([
+      'h',
+      'labelled_total',
+      'seckill_bogus_total',
+    ]);
   });
 });
 

@@ -61,18 +61,12 @@ export function dashboardExpressions(dashboard: { panels?: Panel[] }): string[] 
 }
 
 /**
- * The series names a Prometheus text exposition offers: each `# TYPE` name,
- * and a histogram's or summary's `_bucket` / `_sum` / `_count` series.
+ * The series names a Prometheus text exposition has samples of (a `# TYPE` line
+ * alone is a metric Prometheus stores nothing for until its first observation).
  */
 export function exportedMetricNames(exposition: string): Set<string> {
   const names = new Set<string>();
-  for (const match of exposition.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
-    const [, name, type] = match;
-    names.add(name);
-    if (type === 'histogram')
-      for (const suffix of ['_bucket', '_sum', '_count']) names.add(name + suffix);
-    if (type === 'summary') for (const suffix of ['_sum', '_count']) names.add(name + suffix);
-  }
+  for (const match of exposition.matchAll(/^([a-zA-Z_:][a-zA-Z0-9_:]*)[{ ]/gm)) names.add(match[1]);
   return names;
 }
 
