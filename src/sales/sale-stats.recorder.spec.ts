@@ -44,6 +44,13 @@ describe(SaleStatsRecorder.name, () => {
     expect(published[0].get(7)!.outcomes).toEqual({ created: 1, INTERNAL_ERROR: 1 });
   });
 
+  it('counts no answer of an unknown voucher (no counters for made-up ids)', async () => {
+    sut.record(999, 'VOUCHER_NOT_FOUND', 1);
+    await jest.advanceTimersByTimeAsync(STATS_FLUSH_MS);
+
+    expect(store.publish).not.toHaveBeenCalled();
+  });
+
   it('runs no timer while nothing happens', async () => {
     sut.record(1, 'created', 2);
     await jest.advanceTimersByTimeAsync(STATS_FLUSH_MS * 10);

@@ -34,6 +34,8 @@ export class SaleStatsRecorder implements OnModuleInit, BeforeApplicationShutdow
   }
 
   record(voucherId: number, outcome: string, ms: number): void {
+    // Not a sale: counting it would let any shopper create counters (and Redis keys) at will.
+    if (outcome === 'VOUCHER_NOT_FOUND') return;
     let stats = this.sales.get(voucherId);
     if (!stats) {
       stats = emptyStats();
