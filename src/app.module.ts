@@ -10,6 +10,7 @@ import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { OrderModule } from './order/order.module';
 import { RedisModule } from './redis/redis.module';
+import { SalesModule } from './sales/sales.module';
 import { UserModule } from './user/user.module';
 import { VoucherModule } from './voucher/voucher.module';
 
@@ -47,6 +48,7 @@ function canLoad(moduleName: string): boolean {
     OrderModule,
     HealthModule,
     MetricsModule,
+    SalesModule,
   ],
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },

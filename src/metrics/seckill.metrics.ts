@@ -3,11 +3,15 @@ import { Counter, Histogram, Registry } from 'prom-client';
 import { DomainError } from '../common/domain-error';
 import { METRICS_REGISTRY } from './metrics.constants';
 
+/** Told of every seckill answer: the voucher, its outcome, and how long it took. */
+export type SeckillAnswerListener = (voucherId: number, outcome: string, ms: number) => void;
+
 /** How a sale goes, for admins and load testers: outcomes and latency of seckill orders. */
 @Injectable()
 export class SeckillMetrics {
   private readonly outcomes: Counter<'outcome'>;
   private readonly latency: Histogram;
+  private answerListener: SeckillAnswerListener | undefined;
 
   constructor(@Inject(METRICS_REGISTRY) registry: Registry) {
     this.outcomes = new Counter({
@@ -22,20 +26,32 @@ export class SeckillMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
     });
+    // Exported from the start (the dashboard's queries find it before the first order).
+    this.outcomes.inc({ outcome: 'created' }, 0);
+  }
+
+  /**
+   * The live sale view's per-voucher counters (src/sales): called synchronously
+   * with every answer, so it must only update memory.
+   */
+  onAnswer(listener: SeckillAnswerListener): void {
+    this.answerListener = listener;
   }
 
   /** Runs one seckill attempt, counting it as `created` or by the error code it ends with. */
-  async track<T>(attempt: () => Promise<T>): Promise<T> {
-    const stopTimer = this.latency.startTimer();
+  async track<T>(voucherId: number, attempt: () => Promise<T>): Promise<T> {
+    const started = performance.now();
+    let outcome = 'created';
     try {
-      const result = await attempt();
-      this.outcomes.inc({ outcome: 'created' });
-      return result;
+      return await attempt();
     } catch (error) {
-      this.outcomes.inc({ outcome: error instanceof DomainError ? error.code : 'INTERNAL_ERROR' });
+      outcome = error instanceof DomainError ? error.code : 'INTERNAL_ERROR';
       throw error;
     } finally {
-      stopTimer();
+      const ms = performance.now() - started;
+      this.outcomes.inc({ outcome });
+      this.latency.observe(ms / 1000);
+      this.answerListener?.(voucherId, outcome, ms);
     }
   }
 }

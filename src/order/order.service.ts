@@ -57,9 +57,9 @@ export class OrderService {
    */
   placeSeckillOrder(userId: number, voucherId: number): Promise<SeckillAnswer> {
     if (this.asyncConfig.mode === 'async') {
-      return this.metrics.track(() => this.seckillAsync(userId, voucherId));
+      return this.metrics.track(voucherId, () => this.seckillAsync(userId, voucherId));
     }
-    return this.metrics.track(async () => ({
+    return this.metrics.track(voucherId, async () => ({
       orderId: await this.seckill(userId, voucherId),
       state: 'created' as const,
     }));

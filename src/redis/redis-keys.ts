@@ -43,4 +43,12 @@ export const RedisKeys = {
   orderDeadLetters: 'stream.orders.dlq',
   /** The consumer group of the order writers (one consumer per process). */
   orderWriterGroup: 'order-writers',
+
+  // The live sale view (src/sales).
+
+  /**
+   * What each instance has seen of a voucher's seckill answers: hash, one field per
+   * instance id holding its cumulative JSON stats; expires when the sale goes quiet.
+   */
+  saleStats: (voucherId: number | string) => `sale:stats:${voucherId}`,
 } as const;

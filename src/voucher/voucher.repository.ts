@@ -51,6 +51,16 @@ export class VoucherRepository {
       .find({ where: { shopId }, relations: { seckill: true }, order: { id: 'ASC' } });
   }
 
+  /** The newest seckill vouchers, with their stock and window (the live sale view's picker). */
+  listRecentSeckill(limit: number): Promise<Voucher[]> {
+    return this.dataSource.getRepository(Voucher).find({
+      where: { type: VoucherType.SECKILL },
+      relations: { seckill: true },
+      order: { id: 'DESC' },
+      take: limit,
+    });
+  }
+
   async findSeckillOffer(voucherId: number): Promise<SeckillOffer | undefined> {
     const seckill = await this.dataSource.getRepository(SeckillVoucher).findOneBy({ voucherId });
     return seckill ?? undefined;

@@ -58,6 +58,10 @@ export class VoucherService {
     return this.vouchers.listByShop(shopId);
   }
 
+  listRecentSeckillVouchers(limit: number): Promise<Voucher[]> {
+    return this.vouchers.listRecentSeckill(limit);
+  }
+
   async getSeckillVoucher(voucherId: number): Promise<Voucher> {
     const voucher = await this.vouchers.findSeckill(voucherId);
     if (!voucher) throw new VoucherNotFoundError();
