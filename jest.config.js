@@ -20,7 +20,13 @@ module.exports = {
   // Only honoured here, not per project.
   testTimeout: 60000,
   projects: [
-    { ...base, displayName: 'unit', rootDir: '.', roots: ['<rootDir>/src', '<rootDir>/loadtest'], testRegex: '.*\\.spec\\.ts$' },
+    {
+      ...base,
+      displayName: 'unit',
+      rootDir: '.',
+      roots: ['<rootDir>/src', '<rootDir>/loadtest', '<rootDir>/test'],
+      testRegex: '.*\\.spec\\.ts$',
+    },
     {
       ...base,
       displayName: 'e2e',
