@@ -3,8 +3,10 @@ const base = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
-    // content-disposition 3 (required by @fastify/static, which serves /docs) ships
-    // ESM only; jest on Node 20 cannot require() ESM, so it is compiled to CommonJS.
+    // package.json overrides content-disposition (@fastify/static's, for /docs) to 2.x,
+    // CommonJS. A node_modules installed before that holds 3.x, ESM only, which jest
+    // cannot require(): compiled to CommonJS. Harmless on 2.x; remove once every
+    // checkout has re-run npm ci.
     '/node_modules/content-disposition/.+\\.js$': [
       'ts-jest',
       { tsconfig: { allowJs: true, module: 'commonjs', isolatedModules: true } },
