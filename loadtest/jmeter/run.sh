@@ -4,8 +4,8 @@
 #
 #   loadtest/jmeter/run.sh -n -t loadtest/jmeter/seckill.jmx -JVOUCHER_ID=42 [-JTHREADS=...]
 #
-# It compiles XStreamAllowJMeter.java (next to this script) once into a cache dir,
-# then starts JMeter through it: the shim allow-lists org.apache.jmeter.** and
+# It starts JMeter through XStreamAllowJMeter.java (next to this script), run from
+# source by java: the shim allow-lists org.apache.jmeter.** and
 # org.apache.jorphan.** in SaveService's XStream instances and calls JMeter's own
 # NewDriver with the arguments given here. Afterwards it fails (exit 1) when the log
 # shows that the plan did not load or run, since JMeter itself exits 0 then.
@@ -22,22 +22,18 @@ if [[ ! -f "$launcher_jar" ]]; then
   echo "run.sh: no JMeter at $home (apt-get install jmeter, or set JMETER_HOME)" >&2
   exit 2
 fi
-command -v javac >/dev/null || { echo "run.sh: javac not found (apt-get install default-jdk-headless)" >&2; exit 2; }
-
-cache="${XDG_CACHE_HOME:-$HOME/.cache}/seckill-jmeter-shim"
-source="$here/XStreamAllowJMeter.java"
-if [[ ! -f "$cache/XStreamAllowJMeter.class" || "$source" -nt "$cache/XStreamAllowJMeter.class" ]]; then
-  mkdir -p "$cache"
-  javac -d "$cache" -cp "$launcher_jar" "$source"
-fi
-
 rm -f "$log"
 status=0
-java ${JVM_ARGS:-} -Djmeter.home="$home" -cp "$launcher_jar:$cache" XStreamAllowJMeter -j "$log" "$@" || status=$?
+# Java 11+ runs a source file directly (jdk.compiler ships in Debian's JRE): no javac, no build step.
+java ${JVM_ARGS:-} -Djmeter.home="$home" -cp "$launcher_jar" "$here/XStreamAllowJMeter.java" -j "$log" "$@" || status=$?
 if [[ $status -ne 0 ]]; then exit "$status"; fi
-if grep -q -e 'ForbiddenClassException' -e 'Error in NonGUIDriver' -e 'Could not read file header line' "$log"; then
+if grep -q -e 'ForbiddenClassException' -e 'Error in NonGUIDriver' "$log"; then
   echo "run.sh: JMeter did not run the plan, see $log:" >&2
-  grep -m 5 -e 'ForbiddenClassException' -e 'Error in NonGUIDriver' -e 'Could not read file header line' "$log" >&2
+  grep -m 5 -e 'ForbiddenClassException' -e 'Error in NonGUIDriver' "$log" >&2
+  exit 1
+fi
+if grep -q 'Could not read file header line' "$log"; then
+  echo "run.sh: JMeter could not read the tokens file (-JTOKENS; a relative path is relative to the plan's folder), see $log" >&2
   exit 1
 fi
 if grep -q -E 'Summariser: summary = +0 in' "$log"; then
