@@ -25,7 +25,12 @@ fi
 rm -f "$log"
 status=0
 # Java 11+ runs a source file directly (jdk.compiler ships in Debian's JRE): no javac, no build step.
-java ${JVM_ARGS:-} -Djmeter.home="$home" -cp "$launcher_jar" "$here/XStreamAllowJMeter.java" -j "$log" "$@" || status=$?
+java ${JVM_ARGS:-} -Djmeter.home="$home" -cp "$launcher_jar" "$here/XStreamAllowJMeter.java" -j "$log" "$@" &
+java_pid=$!
+# Stopped (SIGTERM, Ctrl-C), stop JMeter too rather than leave it running.
+trap 'kill "$java_pid" 2>/dev/null; wait "$java_pid"; exit 143' TERM INT
+wait "$java_pid" || status=$?
+trap - TERM INT
 if [[ $status -ne 0 ]]; then exit "$status"; fi
 if grep -q -e 'ForbiddenClassException' -e 'Error in NonGUIDriver' "$log"; then
   echo "run.sh: JMeter did not run the plan, see $log:" >&2
