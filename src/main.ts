@@ -19,8 +19,10 @@ async function bootstrap(): Promise<void> {
   const docs = docsEnabled ? ` (OpenAPI UI at ${url}/docs)` : '';
   const { mode } = app.get<AsyncSeckillConfig>(asyncSeckillConfig.KEY);
   // Printed whatever LOG_LEVEL says (a load test runs at warn): an operator always
-  // learns where the service listens and in which mode. Same format as every log line.
-  PinoLogger.root
+  // learns where the service listens and in which mode. Through the logger (and
+  // stream) of the other start-up lines: same format, and it comes after them.
+  const { logger } = await app.resolve(PinoLogger);
+  logger
     .child({ context: 'Bootstrap' }, { level: 'info' })
     .info(`listening on ${url}${docs}, SECKILL_MODE=${mode}`);
 }
