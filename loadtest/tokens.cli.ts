@@ -4,21 +4,14 @@ import { authConfig, AuthConfig } from '../src/config/configuration';
 import { openAppContext } from './app-context';
 import { intFlag, logPhase, parseFlags, runCli } from './cli';
 import { loadtestContextOf } from './loadtest.context';
-import { prepareShoppers, ShopperSession } from './shoppers';
+import { prepareShoppers } from './shoppers';
+import { toTokensCsv } from './tokens-file';
 
 const TOOL = 'tokens';
 const DEFAULT_OUT = 'tokens.csv';
 const USAGE = `usage: npm run tokens -- --count N [--out ${DEFAULT_OUT}]
 Signs in N new shoppers (the login code path, in bulk) and writes token,userId,phone per line,
 with a header line, for JMeter's CSV Data Set Config or k6. Uses the service's DB_* and REDIS_URL.`;
-
-/** The header names become JMeter variables (${token}) and k6 object keys. */
-const CSV_COLUMNS = ['token', 'userId', 'phone'] as const;
-
-export function toCsv(sessions: readonly ShopperSession[]): string {
-  const lines = sessions.map((session) => [session.token, session.id, session.phone].join(','));
-  return `${[CSV_COLUMNS.join(','), ...lines].join('\n')}\n`;
-}
 
 async function main(): Promise<number> {
   const values = parseFlags({ count: { type: 'string' }, out: { type: 'string' } });
@@ -28,7 +21,7 @@ async function main(): Promise<number> {
   try {
     logPhase(TOOL)(`signing in ${count} shoppers`);
     const sessions = await prepareShoppers(loadtestContextOf(app).users, count);
-    writeFileSync(out, toCsv(sessions));
+    writeFileSync(out, toTokensCsv(sessions));
     const { tokenTtlSeconds } = app.get<AuthConfig>(authConfig.KEY);
     console.log(`${out}: ${count} tokens, valid for ${tokenTtlSeconds} s (TOKEN_TTL_SECONDS)`);
     return 0;

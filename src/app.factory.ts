@@ -10,6 +10,7 @@ import {
   sendOnEveryReply,
 } from './common/security-headers';
 import { appConfig, AppConfig } from './config/configuration';
+import { ADMIN_AUTH, SHOPPER_AUTH } from './user/auth.decorators';
 
 /** Requests carry small JSON bodies; anything larger is refused with 413. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -56,6 +57,21 @@ export async function createApp(): Promise<NestFastifyApplication> {
           'Flash-sale voucher ordering. Every response is {success, data | code, errorMsg}.',
         )
         .setVersion('1')
+        // "Authorize" in the UI: shoppers paste the token of POST /user/login (the
+        // UI sends "Bearer <token>"), admins the ADMIN_TOKEN.
+        .addBearerAuth(
+          {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'opaque',
+            description: 'the token of POST /user/login',
+          },
+          SHOPPER_AUTH,
+        )
+        .addApiKey(
+          { type: 'apiKey', in: 'header', name: 'x-admin-token', description: 'ADMIN_TOKEN' },
+          ADMIN_AUTH,
+        )
         .build(),
     );
     SwaggerModule.setup('docs', app, document);

@@ -1,7 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { PinoLogger } from 'nestjs-pino';
 import { createApp } from './app.factory';
-import { appConfig, AppConfig } from './config/configuration';
+import {
+  appConfig,
+  AppConfig,
+  asyncSeckillConfig,
+  AsyncSeckillConfig,
+} from './config/configuration';
 import { StartupError } from './common/startup-error';
 
 async function bootstrap(): Promise<void> {
@@ -9,8 +15,16 @@ async function bootstrap(): Promise<void> {
   const { host, port, docsEnabled, shutdownTimeoutMs } = app.get<AppConfig>(appConfig.KEY);
   await app.listen(port, host);
   shutDownOnSignals(app, shutdownTimeoutMs);
-  const docs = docsEnabled ? ' (OpenAPI UI at /docs)' : '';
-  Logger.log(`listening on ${await app.getUrl()}${docs}`, 'Bootstrap');
+  const url = await app.getUrl();
+  const docs = docsEnabled ? ` (OpenAPI UI at ${url}/docs)` : '';
+  const { mode } = app.get<AsyncSeckillConfig>(asyncSeckillConfig.KEY);
+  // Printed whatever LOG_LEVEL says (a load test runs at warn): an operator always
+  // learns where the service listens and in which mode. Through the logger (and
+  // stream) of the other start-up lines: same format, and it comes after them.
+  const { logger } = await app.resolve(PinoLogger);
+  logger
+    .child({ context: 'Bootstrap' }, { level: 'info' })
+    .info(`listening on ${url}${docs}, SECKILL_MODE=${mode}`);
 }
 
 /**

@@ -3,6 +3,7 @@ import { createConnection } from 'mysql2/promise';
 import { AsyncSeckillState } from '../src/order/async/async-seckill.state';
 import { TcpProxy } from './support/tcp-proxy';
 import { createSeckillVoucher, signInShoppers, startTestApp, TestApp } from './support/test-app';
+import { testMysql } from './support/test-settings';
 
 const SHOPPERS = 5;
 const CLAIM_IDLE_MS = 300;
@@ -20,7 +21,7 @@ describe('async seckill: MySQL down (e2e)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    mysql = await TcpProxy.start({ host: '127.0.0.1', port: 3306 });
+    mysql = await TcpProxy.start({ host: testMysql().host, port: testMysql().port });
     Object.assign(process.env, {
       DB_PORT: String(mysql.port),
       SECKILL_MODE: 'async',
@@ -80,11 +81,7 @@ describe('async seckill: MySQL down (e2e)', () => {
       await sleep(50);
     }
     expect((await backlog()).deadLetters).toBe(deadBefore);
-    const direct = await createConnection({
-      host: '127.0.0.1',
-      user: 'root',
-      database: process.env.DB_NAME,
-    });
+    const direct = await createConnection({ ...testMysql(), database: process.env.DB_NAME });
     try {
       const [rows] = await direct.query(
         'SELECT CAST(id AS CHAR) AS id FROM tb_voucher_order WHERE voucher_id = ?',
@@ -104,11 +101,7 @@ describe('async seckill: MySQL down (e2e)', () => {
   it("keeps orders whose write waits for a held stock row: a lock wait is not the entry's fault", async () => {
     const [shopper] = await signInShoppers(t, 1);
     const voucherId = await createSeckillVoucher(t.api, { stock: 10 });
-    const holder = await createConnection({
-      host: '127.0.0.1',
-      user: 'root',
-      database: process.env.DB_NAME,
-    });
+    const holder = await createConnection({ ...testMysql(), database: process.env.DB_NAME });
     try {
       // Another transaction holds the stock row: every batch UPDATE times out
       // (innodb_lock_wait_timeout, 1 s here), while reads still answer.

@@ -17,6 +17,7 @@ import {
   TestApp,
   uniquePhone,
 } from './support/test-app';
+import { testMysql } from './support/test-settings';
 
 /** The product's promise: an outage is answered with 503 "within about a second". */
 const OUTAGE_ANSWER_MS = 1500;
@@ -140,7 +141,7 @@ describe('dependency outages while running', () => {
     // can fail for it alone. test/env.ts has pointed it at the shared servers;
     // createApp() validates process.env again and builds the config from it.
     redis = await RedisServerProcess.start();
-    mysql = await TcpProxy.start({ host: '127.0.0.1', port: 3306 });
+    mysql = await TcpProxy.start({ host: testMysql().host, port: testMysql().port });
     process.env.REDIS_URL = redis.url;
     process.env.DB_PORT = String(mysql.port);
     // A warm offer cache lets an order get past the voucher load into the lock
@@ -390,8 +391,10 @@ describe('missing dependency or bad setting at start', () => {
         LOG_LEVEL: 'info',
         HOST: '127.0.0.1',
         PORT: String(await freePort()),
-        DB_HOST: '127.0.0.1',
-        DB_PORT: '3306',
+        DB_HOST: process.env.DB_HOST ?? '',
+        DB_PORT: process.env.DB_PORT ?? '',
+        DB_USER: process.env.DB_USER ?? '',
+        DB_PASSWORD: process.env.DB_PASSWORD ?? '',
         DB_NAME: process.env.TEST_DB_NAME ?? 'seckill_test',
         REDIS_URL: redis!.url,
         ...env,

@@ -12,14 +12,12 @@ import {
   SQL_DIR,
 } from '../src/database/migrate';
 import { prepareDatabase } from '../src/database/prepare-database';
+import { testMysql } from './support/test-settings';
 
 const DB = `${process.env.DB_NAME}_migrations`;
 
 const config: DatabaseConfig = {
-  host: '127.0.0.1',
-  port: 3306,
-  user: 'root',
-  password: '',
+  ...testMysql(),
   name: DB,
   poolSize: 1,
   timeoutMs: 1000,
@@ -50,16 +48,11 @@ describe('migrations that guard themselves (e2e)', () => {
     await db?.end();
     await admin.query(`DROP DATABASE IF EXISTS \`${DB}\``);
     await admin.query(`CREATE DATABASE \`${DB}\``);
-    db = await createConnection({
-      host: '127.0.0.1',
-      user: 'root',
-      database: DB,
-      multipleStatements: true,
-    });
+    db = await createConnection({ ...testMysql(), database: DB, multipleStatements: true });
   }
 
   beforeAll(async () => {
-    admin = await createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
+    admin = await createConnection(testMysql());
   });
   beforeEach(freshDatabase);
   afterAll(async () => {
@@ -107,7 +100,7 @@ describe('migrations that guard themselves (e2e)', () => {
   });
 
   it('fails clearly when the migration lock cannot be had, and locks per database', async () => {
-    const holder = await createConnection({ host: '127.0.0.1', user: 'root' });
+    const holder = await createConnection(testMysql());
     try {
       await holder.query('SELECT GET_LOCK(?, 0)', [migrationLockName(DB)]);
       const run = migrate(db, { lockWaitSeconds: 1 });
@@ -146,11 +139,7 @@ describe('migrations that guard themselves (e2e)', () => {
 
   it('leaves no moment in which instances of the previous release find their procedure missing', async () => {
     await migrate(db, { dir: copy(2) });
-    const previousRelease = await createConnection({
-      host: '127.0.0.1',
-      user: 'root',
-      database: DB,
-    });
+    const previousRelease = await createConnection({ ...testMysql(), database: DB });
     let upgrading = true;
     const failures: unknown[] = [];
     let calls = 0;

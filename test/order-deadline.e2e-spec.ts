@@ -10,6 +10,7 @@ import {
   stockOf,
   TestApp,
 } from './support/test-app';
+import { testMysql } from './support/test-settings';
 
 /**
  * Issue 7, item 1: a 503 means "no order", always. MySQL is stalled for real
@@ -34,9 +35,7 @@ interface Answer {
 }
 
 const dbConfig = () => ({
-  host: '127.0.0.1',
-  port: Number(process.env.DB_PORT ?? 3306),
-  user: 'root',
+  ...testMysql(),
   database: process.env.DB_NAME,
 });
 

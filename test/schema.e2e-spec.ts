@@ -2,14 +2,12 @@ import { createConnection } from 'mysql2/promise';
 import { DatabaseConfig } from '../src/config/configuration';
 import { listMigrationFiles } from '../src/database/migrate';
 import { prepareDatabase } from '../src/database/prepare-database';
+import { testMysql } from './support/test-settings';
 
 const FRESH_DB = `${process.env.DB_NAME}_fresh`;
 
 const config: DatabaseConfig = {
-  host: '127.0.0.1',
-  port: 3306,
-  user: 'root',
-  password: '',
+  ...testMysql(),
   name: FRESH_DB,
   poolSize: 1,
   timeoutMs: 1000,
@@ -20,7 +18,7 @@ describe('schema from sql/ (e2e)', () => {
   let connection: Awaited<ReturnType<typeof createConnection>>;
 
   beforeAll(async () => {
-    connection = await createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
+    connection = await createConnection(testMysql());
     await connection.query(`DROP DATABASE IF EXISTS \`${FRESH_DB}\``);
   });
   afterAll(async () => {

@@ -17,6 +17,7 @@ import {
   startTestApp,
   TestApp,
 } from './support/test-app';
+import { testMysql } from './support/test-settings';
 
 /** What a balancer sees of the service: a GET /health on a new connection. */
 function healthStatus(port: number): Promise<number | 'refused'> {
@@ -49,11 +50,7 @@ describe('shutdown on SIGTERM (e2e, built service)', () => {
     built = await BuiltService.build();
     // In-process, for the test's own set-up only (sign-in, reading MySQL).
     t = await startTestApp();
-    rowLock = await createConnection({
-      host: '127.0.0.1',
-      user: 'root',
-      database: process.env.DB_NAME,
-    });
+    rowLock = await createConnection({ ...testMysql(), database: process.env.DB_NAME });
   }, 120_000);
 
   afterEach(async () => {

@@ -11,6 +11,7 @@ import {
   stockOf,
   TestApp,
 } from './support/test-app';
+import { testMysql } from './support/test-settings';
 
 /** Issue 7, item 4: UTC whatever the server's or session's zone, and the window on the database's clock. */
 const MINUTE_MS = 60_000;
@@ -55,7 +56,7 @@ describe('time is UTC everywhere (e2e)', () => {
   });
 
   it('writes UTC times although the server runs at +05:00', async () => {
-    const admin = await createConnection({ host: '127.0.0.1', port: 3306, user: 'root' });
+    const admin = await createConnection(testMysql());
     const [[{ zone }]] = (await admin.query('SELECT @@global.time_zone AS zone')) as unknown as [
       { zone: string }[],
     ];

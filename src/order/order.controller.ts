@@ -1,15 +1,15 @@
 import { Controller, Get, Param, Post, Res } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ok, okList, SuccessEnvelope } from '../common/envelope';
 import { ParseBigIdPipe, ParseIdPipe } from '../common/parse-id.pipe';
-import { CurrentShopper } from '../user/auth.decorators';
+import { CurrentShopper, ShopperOnly } from '../user/auth.decorators';
 import { Shopper } from '../user/shopper';
 import { OrderService } from './order.service';
 import { OrderResponse, toOrderResponse } from './order.responses';
 
 @ApiTags('voucher-order')
-@ApiHeader({ name: 'authorization', description: 'token or Bearer token' })
+@ShopperOnly()
 @Controller('voucher-order')
 export class OrderController {
   constructor(private readonly orders: OrderService) {}

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Inject, Post } from '@nestjs/common';
-import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ok, SuccessEnvelope } from '../common/envelope';
 import { appConfig, AppConfig } from '../config/configuration';
-import { CurrentSessionToken, CurrentShopper, Public } from './auth.decorators';
+import { CurrentSessionToken, CurrentShopper, Public, ShopperOnly } from './auth.decorators';
 import { LoginDto } from './dto/login.dto';
 import { SendCodeDto } from './dto/send-code.dto';
 import { Shopper } from './shopper';
@@ -37,9 +37,9 @@ export class UserController {
     return ok(await this.users.login(body.phone, body.code));
   }
 
+  @ShopperOnly()
   @Post('logout')
   @HttpCode(200)
-  @ApiHeader({ name: 'authorization', description: 'token or Bearer token' })
   @ApiOperation({ summary: "End the caller's session; the token answers 401 afterwards" })
   async logout(
     @CurrentShopper() shopper: Shopper,
@@ -49,8 +49,8 @@ export class UserController {
     return ok(null);
   }
 
+  @ShopperOnly()
   @Get('me')
-  @ApiHeader({ name: 'authorization', description: 'token or Bearer token' })
   me(@CurrentShopper() shopper: Shopper): SuccessEnvelope<Shopper> {
     return ok({ id: shopper.id, nickName: shopper.nickName, icon: shopper.icon });
   }

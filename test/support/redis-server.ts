@@ -1,12 +1,30 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './free-port';
 
 const READY_TIMEOUT_MS = 5_000;
+const BINARY = 'redis-server';
+
+/**
+ * Undefined when a redis-server binary is on the PATH, else what to do about it.
+ * Checked once, so that a missing binary is one clear line, not a wait for a
+ * PING per test.
+ */
+export function redisServerMissing(): string | undefined {
+  const found = (process.env.PATH ?? '').split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir, BINARY), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  return found ? undefined : `${BINARY} not found: install it (apt-get install redis-server)`;
+}
 
 /** One PING over a raw socket: true when the server answers +PONG. */
 function ping(port: number): Promise<boolean> {
@@ -48,6 +66,8 @@ export class RedisServerProcess {
 
   /** Starts on a free port (a few tries, in case another process took the port first). */
   static async start(): Promise<RedisServerProcess> {
+    const missing = redisServerMissing();
+    if (missing) throw new Error(missing);
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt += 1) {
       const server = new RedisServerProcess(
@@ -78,7 +98,7 @@ export class RedisServerProcess {
   async restart(): Promise<void> {
     if (this.child) throw new Error(`redis-server on ${this.port} is already running`);
     const child = spawn(
-      'redis-server',
+      BINARY,
       [
         '--port',
         String(this.port),
