@@ -3,16 +3,7 @@ const base = {
   moduleFileExtensions: ['js', 'json', 'ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }],
-    // package.json overrides content-disposition (@fastify/static's, for /docs) to 2.x,
-    // CommonJS. A node_modules installed before that holds 3.x, ESM only, which jest
-    // cannot require(): compiled to CommonJS. Harmless on 2.x; remove once every
-    // checkout has re-run npm ci.
-    '/node_modules/content-disposition/.+\\.js$': [
-      'ts-jest',
-      { tsconfig: { allowJs: true, module: 'commonjs', isolatedModules: true } },
-    ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!content-disposition/)'],
   testEnvironment: 'node',
 };
 

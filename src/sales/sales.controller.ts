@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Param, Res } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiHeader, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiExcludeEndpoint, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { okList, SuccessEnvelope } from '../common/envelope';
 import { ParseIdPipe } from '../common/parse-id.pipe';
@@ -48,7 +48,6 @@ export class SalesController {
 
   @AdminOnly()
   @Get('vouchers')
-  @ApiHeader({ name: 'x-admin-token', required: true })
   @ApiOperation({
     summary: 'The newest seckill vouchers with their stock, to pick one to watch (admin)',
   })
@@ -58,7 +57,6 @@ export class SalesController {
 
   @AdminOnly()
   @Get(':voucherId/events')
-  @ApiHeader({ name: 'x-admin-token', required: true })
   @ApiProduces('text/event-stream')
   @ApiOperation({
     summary:
