@@ -51,3 +51,13 @@ redis.call('HSET', KEYS[5], 'userId', ARGV[4], 'voucherId', ARGV[5], 'state', 'f
 redis.call('EXPIRE', KEYS[5], ARGV[10])
 return 1
 `;
+
+/**
+ * A stock raise (PATCH /voucher/seckill/:id, after MySQL committed it).
+ * KEYS: stock, window. ARGV: units. Raises only a loaded voucher and answers
+ * the new stock; -1 when not loaded: the rebuild from MySQL counts the raise.
+ */
+export const RAISE_STOCK_SCRIPT = `
+if redis.call('EXISTS', KEYS[2]) == 0 or redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+return redis.call('INCRBY', KEYS[1], ARGV[1])
+`;

@@ -5,7 +5,7 @@ import { asyncSeckillConfig, AsyncSeckillConfig } from '../../config/configurati
 import { REDIS } from '../../redis/redis.constants';
 import { RedisKeys } from '../../redis/redis-keys';
 import { OrderBacklog } from './order-backlog';
-import { ADMIT_SCRIPT, DEAD_LETTER_SCRIPT } from './seckill-scripts';
+import { ADMIT_SCRIPT, DEAD_LETTER_SCRIPT, RAISE_STOCK_SCRIPT } from './seckill-scripts';
 import {
   compareStreamIds,
   OrderStreamEntry,
@@ -28,6 +28,7 @@ declare module 'ioredis' {
       stateTtlSeconds: number,
     ): Result<AdmissionOutcome, Context>;
     seckillDeadLetter(...keysAndArgs: (string | number)[]): Result<number, Context>;
+    seckillRaiseStock(stock: string, window: string, units: number): Result<number, Context>;
   }
 }
 
@@ -75,6 +76,7 @@ export class SeckillStockStore {
   ) {
     redis.defineCommand('seckillAdmit', { numberOfKeys: 5, lua: ADMIT_SCRIPT });
     redis.defineCommand('seckillDeadLetter', { numberOfKeys: 5, lua: DEAD_LETTER_SCRIPT });
+    redis.defineCommand('seckillRaiseStock', { numberOfKeys: 2, lua: RAISE_STOCK_SCRIPT });
   }
 
   admit(order: { orderId: string; userId: number; voucherId: number }): Promise<AdmissionOutcome> {
@@ -117,6 +119,16 @@ export class SeckillStockStore {
     } catch (error) {
       if (!/BUSYGROUP/.test((error as Error).message)) throw error;
     }
+  }
+
+  /** Adds units to a loaded voucher's stock (see RAISE_STOCK_SCRIPT); null: not loaded. */
+  async raiseStock(voucherId: number, units: number): Promise<number | null> {
+    const stock = await this.redis.seckillRaiseStock(
+      RedisKeys.seckillStock(voucherId),
+      RedisKeys.seckillWindow(voucherId),
+      units,
+    );
+    return stock < 0 ? null : stock;
   }
 
   /** Whether admission can run for the voucher (see the window key). */
