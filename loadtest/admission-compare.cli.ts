@@ -14,7 +14,7 @@ import { resetStores } from './bench-stores';
  * connections (the bench's 200 single requests are mostly connection setup).
  */
 const TOOL = 'admission-compare';
-const USAGE = `usage: SECKILL_MODE=async npx ts-node --transpile-only src/loadtest/admission-compare.cli.ts
+const USAGE = `usage: SECKILL_MODE=async npx ts-node --transpile-only loadtest/admission-compare.cli.ts
          --builds a/dist/main.js,b/dist/main.js [--rounds 2] [--port 18198] [--db-name seckill_bench_perf]
          [--redis-db 4] [--out /tmp/admission-compare] [--node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--hot-orders 2000]
 Builds alternate within each round (a, b, a, b, ...). The database is dropped and the Redis db
@@ -87,6 +87,8 @@ async function main(): Promise<number> {
         stock,
         repeat,
         connections: CONNECTIONS,
+        // The services run SECKILL_MODE of this process: async waits for the stream to drain.
+        mode: value.SECKILL_MODE === 'async' ? 'async' : 'sync',
         onPhase,
       });
       return { stats, verdict, sale: rest };
@@ -158,6 +160,9 @@ async function main(): Promise<number> {
         );
         for (const c of cases) {
           broken ||= !c.invariantsHold;
+          for (const check of c.runs.flatMap((run) => run.verdict.checks)) {
+            if (!check.passed) log(`  ${c.name}: FAILED ${check.description}: ${check.detail}`);
+          }
           rows.push(
             [
               `round ${round}`,
