@@ -62,6 +62,9 @@ async function main(): Promise<number> {
     REDIS_URL: redisUrl.toString(),
     ADMIN_TOKEN: randomBytes(24).toString('base64url'),
     SMS_WEBHOOK_URL: 'http://127.0.0.1:9/sms',
+    // The services write their orders; this process's app context sets it to false
+    // (createAppContext), and the services started after it inherit process.env.
+    ASYNC_WRITER_ENABLED: 'true',
   };
   Object.assign(process.env, env);
   const log = logPhase(TOOL);
@@ -173,6 +176,8 @@ async function main(): Promise<number> {
               c.ordersPerSecond ? `orders/s ${Math.round(c.ordersPerSecond)}` : '',
               `p99 ${c.p99Ms} ms`,
               c.invariantsHold ? 'ok' : 'INVARIANTS BROKEN',
+              JSON.stringify(c.runs[0]?.stats.codeCounts ?? {}),
+              `first answer ${c.runs[0]?.stats.firstAnswerAtMs} ms of ${c.runs[0]?.stats.durationMs} ms`,
             ].join('  '),
           );
         }
