@@ -28,6 +28,18 @@ export function sequenceDay(date: Date): string {
   return date.toISOString().slice(0, 10).replaceAll('-', ':');
 }
 
+const DAY_MS = 24 * 3600 * 1000;
+/** The last day's key, remembered: every admitted order needs it (toISOString per order showed). */
+let lastDay = { number: NaN, key: '' };
+
+function sequenceKeyOf(now: Date): string {
+  const day = Math.floor(now.getTime() / DAY_MS);
+  if (day !== lastDay.number) {
+    lastDay = { number: day, key: RedisKeys.orderIdSequence(sequenceDay(now)) };
+  }
+  return lastDay.key;
+}
+
 /** Where an id drawn at `now` takes its sequence from, and its high 32 bits. */
 export interface OrderIdSequence {
   /** The day's sequence key (UTC day). */
@@ -44,7 +56,7 @@ export function orderIdSequenceAt(now: Date): OrderIdSequence {
     throw new RangeError(`cannot compose an order id at ${now.toISOString()}`);
   }
   return {
-    key: RedisKeys.orderIdSequence(sequenceDay(now)),
+    key: sequenceKeyOf(now),
     keyTtlSeconds: SEQUENCE_KEY_TTL_SECONDS,
     epochSeconds,
   };
