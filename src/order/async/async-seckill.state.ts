@@ -16,12 +16,7 @@ import { VoucherService } from '../../voucher/voucher.service';
 import { StockRebuildingError } from '../order.errors';
 import { AsyncOrderRepository } from './async-order.repository';
 import { OrderBacklog, SeckillRebuild } from './order-backlog';
-import {
-  AcceptedOrder,
-  Admission,
-  DeadLetter,
-  SeckillStockStore,
-} from './seckill-stock.store';
+import { AcceptedOrder, Admission, DeadLetter, SeckillStockStore } from './seckill-stock.store';
 import { OrderStreamEntry } from './stream-entries';
 
 /** How long the reconcile command waits for another instance's rebuild. */
