@@ -130,6 +130,24 @@ export class AsyncSeckillState implements OnModuleInit {
   }
 
   /**
+   * Sync mode: MySQL has an order of the user (committed now, or found by the
+   * procedure). The buyer set learns it, so the user's next attempts are refused
+   * before the lock, on any instance. In sync mode the set is a cache that may
+   * lag MySQL (a failed write here is only logged; the procedure still refuses),
+   * never lead it: only committed orders go in. See SYNC_BUYER_SCRIPT for why it
+   * also unloads the voucher's async keys.
+   */
+  async recordSyncBuyer(voucherId: number, userId: number): Promise<void> {
+    try {
+      await this.store.addSyncBuyer(voucherId, userId);
+    } catch (error) {
+      this.logger.warn(
+        `voucher ${voucherId}: buyer ${userId} not added to the buyer set (${(error as Error).message}); MySQL still refuses a second order`,
+      );
+    }
+  }
+
+  /**
    * Rebuilds the voucher's keys from MySQL under the rebuild lock, counting the
    * stream's unacknowledged entries of the voucher that MySQL does not have yet.
    * For the reconcile command's --fix. Undefined: no such voucher (keys removed).
