@@ -136,8 +136,8 @@ async function main(): Promise<number> {
             const fire = await fireRequests(url, planned, { connections: CONNECTIONS });
             const cpu = cpuMs(service.pid) - cpuBefore;
             const stats = commandStats(await context.redis.info('commandstats'));
-            // The two commands of this measurement itself (RESETSTAT is not counted).
-            stats.delete('info');
+            // The commands of this measurement itself.
+            for (const name of stats.keys()) if (/^(info|config)/.test(name)) stats.delete(name);
             let calls = 0;
             let usec = 0;
             for (const stat of stats.values()) {
