@@ -7,6 +7,8 @@ import { validateEnv } from './config/env.validation';
 /** A worker that dies within this long of its start counts as a crash in a loop. */
 const QUICK_DEATH_MS = 10_000;
 const RESTART_DELAY_MS = { firstMs: 100, maxMs: 10_000 };
+/** A signal this soon after the first is the same one delivered twice. */
+const DUPLICATE_SIGNAL_MS = 1000;
 
 /**
  * `npm run start:cluster`: WORKERS processes (default: one per core), each the
@@ -18,9 +20,10 @@ const RESTART_DELAY_MS = { firstMs: 100, maxMs: 10_000 };
  * - A worker that dies is replaced; one that keeps dying soon after its start
  *   is replaced after a delay that doubles (up to 10 s), so a crash loop (MySQL
  *   gone, a bad setting) does not spin the CPU.
- * - SIGTERM or SIGINT: every worker runs its own drain (main.ts); the primary
- *   waits for all of them and exits 0 (1 if one failed to drain). A second
- *   signal kills the workers at once and exits 1.
+ * - SIGTERM or SIGINT: passed to every worker, which runs its own drain
+ *   (main.ts); the primary waits for all of them and exits 0 (1 if one failed
+ *   to drain). A second signal (more than a second later) kills the workers at
+ *   once and exits 1.
  */
 function runPrimary(): void {
   // The workers load .env themselves (@nestjs/config); the primary needs it for WORKERS and PORT.
@@ -57,7 +60,7 @@ function runPrimary(): void {
     const lived = Date.now() - (started.get(worker) ?? Date.now());
     started.delete(worker);
     if (stopping) {
-      if (code !== 0 && signal !== 'SIGTERM') failedDrain = true;
+      if (code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGINT') failedDrain = true;
       if (Object.keys(cluster.workers ?? {}).length === 0) {
         console.log(`seckill cluster: every worker has drained; exiting`);
         process.exit(failedDrain ? 1 : 0);
@@ -77,21 +80,24 @@ function runPrimary(): void {
     }, delayMs);
   });
 
-  // Ctrl-C in a terminal sends SIGINT to every process of the group, the
-  // workers included: they drain by themselves, and a SIGTERM from here would
-  // be their second signal (exit at once). SIGTERM (kill, systemd, docker) is
-  // sent to the primary alone, which passes it on.
+  // A repeat within DUPLICATE_SIGNAL_MS is the same signal delivered twice (to
+  // the process group and forwarded by npm or timeout): not a second one. The
+  // workers get it from here, and maybe from their group too; main.ts ignores
+  // the duplicate the same way.
+  let stoppingSince = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     const alive = Object.values(cluster.workers ?? {}).filter((w): w is Worker => !!w);
     if (stopping) {
+      if (Date.now() - stoppingSince < DUPLICATE_SIGNAL_MS) return;
       console.error(`seckill cluster: ${signal} again: killing the workers`);
       for (const worker of alive) worker.process.kill('SIGKILL');
       process.exit(1);
     }
     stopping = true;
+    stoppingSince = Date.now();
     console.log(`seckill cluster: ${signal}: draining ${alive.length} workers`);
     if (alive.length === 0) process.exit(0);
-    if (signal === 'SIGTERM') for (const worker of alive) worker.process.kill('SIGTERM');
+    for (const worker of alive) worker.process.kill(signal);
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
