@@ -154,7 +154,9 @@ describe('cluster profile: compose file and nginx (e2e)', () => {
         .set('authorization', `Bearer ${token}`)
         .expect(201);
 
-      // The first snapshots arrive while the stream is open (buffered, they would wait for 4-8 KiB).
+      // The first snapshots arrive while the stream is open. (The service also sends
+      // x-accel-buffering: no, so this passes with either setting; the conf's own
+      // `proxy_buffering off` is checked by reading it, above.)
       const events = await EventStreamClient.open(`${url}/admin/sales/${voucherId}/events`, {
         'x-admin-token': ADMIN_TOKEN,
       });
