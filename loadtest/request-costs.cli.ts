@@ -7,7 +7,7 @@ import type { PlannedRequest } from './load-generator';
 const TOOL = 'costs';
 const DEFAULTS = { port: 18230, dbName: 'seckill_bench_costs', shoppers: 10_000 } as const;
 const CONNECTIONS = 200;
-const HOT_USER_ORDERS = 2_000;
+const HOT_USER_ORDERS = 10_000;
 /** Linux reports process CPU time in clock ticks of 1/100 s (USER_HZ). */
 const MS_PER_TICK = 10;
 const USAGE = `usage: npm run costs -- [--port ${DEFAULTS.port}] [--db-name ${DEFAULTS.dbName}] [--shoppers ${DEFAULTS.shoppers}]
@@ -15,7 +15,7 @@ What one request costs, measured, for sizing (README, Scaling): builds the produ
 starts a throw-away redis-server of its own (so that INFO commandstats counts this service's
 commands only) and the service on 127.0.0.1:PORT against its own database (dropped first; the
 name must contain "bench"), in each mode, and for the baseline (GET /user/me), a flash crowd
-(SHOPPERS shoppers, stock 1,000), a sold-out crowd and a hot user (one shopper, 2,000 orders)
+(SHOPPERS shoppers, stock 1,000), a sold-out crowd and a hot user (one shopper, 10,000 orders, as many as the baseline)
 prints: requests/s, the service's CPU time per request (from /proc: user + system) and so the
 requests/s one core serves, Redis commands per request, Redis CPU per request (the sum of
 commandstats usec), and the admission script's own cost per call. 200 connections.`;
