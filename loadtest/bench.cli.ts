@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { envValidationSchema } from '../src/config/env.validation';
 import { intFlag, logPhase, parseFlags, runCli, UsageError } from './cli';
 import { DEFAULT_REPORT_DIR, reportBaseName, writeReportFiles } from './report.files';
@@ -24,6 +24,7 @@ const DEFAULTS = {
 const USAGE = `usage: npm run bench -- [--port ${DEFAULTS.port}] [--db-name ${DEFAULTS.dbName}] [--redis-db ${DEFAULTS.redisDb}] [--out ${DEFAULT_REPORT_DIR}/] [--rounds ${DEFAULTS.rounds}]
                           [--main path/to/main.js] [--service-node-options "--max-old-space-size=96"]
                           [--lock-masters ${DEFAULTS.lockMasters}] [--modes ${DEFAULTS.modes}] [--drain-shoppers ${DEFAULTS.drainShoppers}]
+                          [--workers N]
 Builds the production bundle into a temporary directory, starts it on 127.0.0.1:PORT with
 LOG_LEVEL=warn against its own database (dropped first; its name must contain "bench") and its
 own Redis db (flushed first; never 0), runs a warm-up and then every case ROUNDS times, each
@@ -35,7 +36,10 @@ drain; and for the drain rate it admits DRAIN_SHOPPERS orders with the service's
 (ASYNC_WRITER_ENABLED=false), restarts it with the writer on and times the writes
 (--drain-shoppers 0 skips that part). --modes sync or --modes async runs one mode only.
 --main benches an existing build instead (to compare a change); --service-node-options is
-NODE_OPTIONS for the service alone. Exits 1 when a case breaks an invariant.`;
+NODE_OPTIONS for the service alone. --workers N also runs, in each mode, the baseline, flash
+crowd and hot user against the same build under npm run start:cluster (dist/cluster.js,
+WORKERS=N) and prints each one's requests/s over the single process's (0, the default: skipped).
+Exits 1 when a case breaks an invariant.`;
 
 interface BenchSettings {
   port: number;
@@ -48,6 +52,7 @@ interface BenchSettings {
   serviceNodeOptions?: string;
   modes: BenchMode[];
   drainShoppers: number;
+  workers: number;
 }
 
 function readSettings(): BenchSettings {
@@ -62,6 +67,7 @@ function readSettings(): BenchSettings {
     'lock-masters': { type: 'string' },
     modes: { type: 'string' },
     'drain-shoppers': { type: 'string' },
+    workers: { type: 'string' },
   });
   const modes = (values.modes ?? DEFAULTS.modes).split(',').map((mode) => mode.trim());
   if (modes.length === 0 || modes.some((mode) => mode !== 'sync' && mode !== 'async')) {
@@ -78,6 +84,7 @@ function readSettings(): BenchSettings {
     serviceNodeOptions: values['service-node-options'],
     modes: [...new Set(modes)] as BenchMode[],
     drainShoppers: intFlag('drain-shoppers', values['drain-shoppers'], DEFAULTS.drainShoppers, 0),
+    workers: intFlag('workers', values.workers, 0, 0),
   };
   if (!/^\w*bench\w*$/.test(settings.dbName)) {
     throw new UsageError(
@@ -148,6 +155,8 @@ async function main(): Promise<number> {
     drainCase,
     QUORUM_SUITE,
     ASYNC_SUITE,
+    workersSuite,
+    workersGain,
   } = await import('./bench.suite');
   const { RedisMasters } = await import('./redis-masters');
   const { openAppContext } = await import('./app-context');
@@ -162,6 +171,7 @@ async function main(): Promise<number> {
     formatModeTable,
     modeRows,
     formatTargets,
+    formatWorkersGain,
     leanCases,
     leanRun,
   } = await import('./bench.report');
@@ -183,15 +193,19 @@ async function main(): Promise<number> {
   const nodeFlags = startProdNodeFlags();
   const services = new Set<ServiceProcessType>();
   /** Starts the bundle as start:prod does; every service is stopped before the next starts. */
-  const startService = async (extraEnv: NodeJS.ProcessEnv, logName: string) => {
+  const startService = async (
+    extraEnv: NodeJS.ProcessEnv,
+    logName: string,
+    entry = bundle.mainPath,
+  ) => {
     const described = Object.entries(extraEnv)
       .map(([key, value]) => `${key}=${value}`)
       .join(' ');
     log(
-      `starting ${['node', ...nodeFlags, bundle.mainPath].join(' ')} on ${url} (NODE_ENV=production, LOG_LEVEL=warn${described ? `, ${described}` : ''})`,
+      `starting ${['node', ...nodeFlags, entry].join(' ')} on ${url} (NODE_ENV=production, LOG_LEVEL=warn${described ? `, ${described}` : ''})`,
     );
     const service = await ServiceProcess.start(
-      bundle.mainPath,
+      entry,
       nodeFlags,
       { ...serviceEnv, ...extraEnv },
       url,
@@ -205,6 +219,30 @@ async function main(): Promise<number> {
     await service.stop();
     services.delete(service);
     return peakRssMiB;
+  };
+  /**
+   * --workers: the same build under start:cluster (its primary forks WORKERS
+   * workers of main.js beside it), the workers suite in `mode`. Peak RSS is the
+   * primary's only; the figure compared is requests/s.
+   */
+  const runWorkers = async (mode: BenchMode, context: Parameters<typeof runBenchSuite>[0]) => {
+    const service = await startService(
+      { SECKILL_MODE: mode, WORKERS: String(settings.workers) },
+      `service-${mode}-workers`,
+      join(dirname(bundle.mainPath), 'cluster.js'),
+    );
+    try {
+      return await runBenchSuite(
+        context,
+        url,
+        service.pid,
+        settings.rounds,
+        log,
+        workersSuite(mode, settings.workers),
+      );
+    } finally {
+      await stopService(service);
+    }
   };
   try {
     const app = await openAppContext();
@@ -221,6 +259,11 @@ async function main(): Promise<number> {
         cases.push(...run.cases);
         warmUps.push({ name: 'warmUp', run: run.warmUp });
         peakRssMiB.sync = await stopService(service);
+        if (settings.workers > 0) {
+          const workers = await runWorkers('sync', context);
+          cases.push(...workers.cases);
+          warmUps.push({ name: 'workersWarmUp', run: workers.warmUp });
+        }
       }
 
       // The same build again, the locks on a quorum of independent masters.
@@ -270,6 +313,11 @@ async function main(): Promise<number> {
         cases.push(...run.cases);
         warmUps.push({ name: 'asyncWarmUp', run: run.warmUp });
         peakRssMiB.async = await stopService(service);
+        if (settings.workers > 0) {
+          const workers = await runWorkers('async', context);
+          cases.push(...workers.cases);
+          warmUps.push({ name: 'asyncWorkersWarmUp', run: workers.warmUp });
+        }
 
         if (settings.drainShoppers > 0) {
           const admitting = await startService(
@@ -309,6 +357,13 @@ async function main(): Promise<number> {
       console.log(formatBenchTable(cases));
       console.log(formatModeTable(modes));
       console.log(formatTargets(targets));
+      const gains = workersGain(cases);
+      if (gains.length) {
+        console.log(
+          `${settings.workers} workers (npm run start:cluster) vs the single process, requests/s:`,
+        );
+        console.log(formatWorkersGain(gains));
+      }
 
       const createdAt = new Date().toISOString();
       const machine = describeMachine();
@@ -347,6 +402,7 @@ async function main(): Promise<number> {
           redis: quorum.redis,
           peakRssMiB: quorum.peakRssMiB,
         },
+        workers: settings.workers > 0 ? { WORKERS: settings.workers, gains } : undefined,
         async: settings.modes.includes('async')
           ? {
               env: { SECKILL_MODE: 'async', ASYNC_WRITER_ENABLED: 'true' },

@@ -1,6 +1,6 @@
 import Table from 'cli-table3';
 import { PLAIN_TABLE, statsRows } from './console.report';
-import { BenchCase, BenchRun, BenchTarget, ModeSummary } from './bench.suite';
+import { BenchCase, BenchRun, BenchTarget, ModeSummary, WorkersGain } from './bench.suite';
 import { ChartedRun } from './html.report';
 import { MachineInfo } from './machine';
 
@@ -157,4 +157,22 @@ export function leanCases(cases: readonly BenchCase[]): unknown[] {
     const median = medianRun(c);
     return { ...c, runs: c.runs.map((run) => leanRun(run, run === median)) };
   });
+}
+
+/** --workers: each case's requests/s, single process and N workers, and the gain. */
+export function formatWorkersGain(gains: readonly WorkersGain[]): string {
+  const table = new Table({
+    head: ['mode', 'case', 'single process req/s', 'workers req/s', 'gain'],
+    style: PLAIN_TABLE,
+  });
+  for (const g of gains) {
+    table.push([
+      g.mode,
+      g.case,
+      g.singleRequestsPerSecond,
+      g.workersRequestsPerSecond,
+      `${g.gain} x`,
+    ]);
+  }
+  return table.toString();
 }

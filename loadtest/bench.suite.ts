@@ -49,7 +49,13 @@ export type BenchCaseName =
   | 'asyncFlashCrowd'
   | 'asyncSoldOut'
   | 'asyncHotUser'
-  | 'asyncDrain';
+  | 'asyncDrain'
+  | 'workersBaseline'
+  | 'workersFlashCrowd'
+  | 'workersHotUser'
+  | 'asyncWorkersBaseline'
+  | 'asyncWorkersFlashCrowd'
+  | 'asyncWorkersHotUser';
 
 export type BenchMode = 'sync' | 'async';
 
@@ -255,6 +261,63 @@ export const ASYNC_SUITE: BenchSuite = {
     },
   ],
 };
+
+/**
+ * `--workers N`: the service under `npm run start:cluster` (dist/cluster.js,
+ * WORKERS=N) in `mode`, the cases whose requests/s say what every core adds,
+ * compared with the single process's own (workersGain).
+ */
+export function workersSuite(mode: BenchMode, workers: number): BenchSuite {
+  const prefix = mode === 'sync' ? 'workers' : 'asyncWorkers';
+  const label = `${workers} workers (start:cluster)${mode === 'async' ? ', SECKILL_MODE=async' : ''}`;
+  return {
+    warmUp: warmUpOf(mode),
+    baseline: { ...BASELINE, name: `${prefix}Baseline`, description: `baseline, ${label}` },
+    cases: [
+      {
+        name: `${prefix}FlashCrowd`,
+        description: `flashCrowd, ${label}`,
+        run: sale(CROWD, 1_000, 1, mode),
+      },
+      {
+        name: `${prefix}HotUser`,
+        description: `hotUser, ${label}`,
+        run: sale(1, 100, HOT_USER_ORDERS, mode),
+      },
+    ],
+  };
+}
+
+/** One row of the workers' gain: a case's requests/s, single process vs N workers. */
+export interface WorkersGain {
+  mode: BenchMode;
+  case: 'baseline' | 'flashCrowd' | 'hotUser';
+  singleRequestsPerSecond: number;
+  workersRequestsPerSecond: number;
+  /** N workers' req/s over the single process's: the measured gain of using every core. */
+  gain: number;
+}
+
+export function workersGain(cases: readonly BenchCase[]): WorkersGain[] {
+  const find = (name: string) => cases.find((c) => c.name === name);
+  const rows: WorkersGain[] = [];
+  for (const mode of ['sync', 'async'] as const) {
+    for (const name of ['baseline', 'flashCrowd', 'hotUser'] as const) {
+      const capital = name[0].toUpperCase() + name.slice(1);
+      const single = find(mode === 'sync' ? name : `async${capital}`);
+      const workers = find(mode === 'sync' ? `workers${capital}` : `asyncWorkers${capital}`);
+      if (!single || !workers) continue;
+      rows.push({
+        mode,
+        case: name,
+        singleRequestsPerSecond: single.requestsPerSecond,
+        workersRequestsPerSecond: workers.requestsPerSecond,
+        gain: round2(workers.requestsPerSecond / single.requestsPerSecond),
+      });
+    }
+  }
+  return rows;
+}
 
 /**
  * The async writers' drain rate on a backlog of DRAIN_CROWD orders: admitted by

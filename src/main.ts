@@ -10,6 +10,9 @@ import {
 } from './config/configuration';
 import { StartupError } from './common/startup-error';
 
+/** A signal this soon after the first is the same one delivered twice (see shutDownOnSignals). */
+const DUPLICATE_SIGNAL_MS = 1000;
+
 async function bootstrap(): Promise<void> {
   const app = await createApp();
   const { host, port, docsEnabled, shutdownTimeoutMs } = app.get<AppConfig>(appConfig.KEY);
@@ -35,17 +38,21 @@ async function bootstrap(): Promise<void> {
  * HTTP server goes first on purpose: app.close() alone would run every
  * onModuleDestroy hook before it, while requests still need those services.
  * Whatever is still running after SHUTDOWN_TIMEOUT_MS is cut: exit 1 at the
- * deadline, however many sockets clients hold open. A second signal exits at once.
+ * deadline, however many sockets clients hold open. A second signal exits at once
+ * (one within DUPLICATE_SIGNAL_MS of the first is the first delivered twice).
  */
 function shutDownOnSignals(app: NestFastifyApplication, timeoutMs: number): void {
   const logger = new Logger('Shutdown');
-  let draining = false;
+  let drainingSince: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (draining) {
+    if (drainingSince !== undefined) {
+      // The same signal delivered twice (to the process group, and forwarded by
+      // a parent: npm, timeout, the start:cluster primary) is not a second one.
+      if (Date.now() - drainingSince < DUPLICATE_SIGNAL_MS) return;
       logger.warn(`${signal} again: exiting without waiting`);
       process.exit(1);
     }
-    draining = true;
+    drainingSince = Date.now();
     logger.log(`${signal}: draining, at most ${timeoutMs} ms`);
     setTimeout(() => {
       logger.error(

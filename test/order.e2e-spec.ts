@@ -114,10 +114,12 @@ describe('voucher-order (e2e)', () => {
     });
 
     it('costs one Redis command to be refused the lock (SET NX), and nothing to undo', async () => {
-      const [shopper] = await signInShoppers(t, 1);
+      const [shopper, earlier] = await signInShoppers(t, 2);
       const voucherId = await createSeckillVoucher(t.api, { stock: 5 });
       const lockKey = RedisKeys.orderLock(shopper.id);
-      await order(voucherId, shopper.token).expect(201); // the offer is cached from here on
+      // The offer is cached from here on. Another shopper's order: one who has
+      // bought is refused by the buyer set before the lock.
+      await order(voucherId, earlier.token).expect(201);
       await t.redis.set(lockKey, 'held-by-another-request', 'PX', 30_000);
 
       const commands = await redisCommandsDuring(t.redis, () =>

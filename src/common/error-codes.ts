@@ -32,6 +32,11 @@ export const ERROR_TABLE = {
     status: 503,
     message: 'the sale is being reloaded from the database: no order was taken, retry',
   },
+  STOCK_RAISE_INCOMPLETE: {
+    status: 503,
+    message:
+      'the stock was raised in MySQL but Redis could not be updated: orders may not get the new units until `npm run reconcile -- --voucher ID --fix` runs',
+  },
   ORDER_OUTCOME_UNKNOWN: {
     status: 504,
     message:

@@ -85,6 +85,11 @@ export const asyncSeckillConfig = section('asyncSeckill', (env) => ({
   orderStateTtlSeconds: env.ASYNC_ORDER_STATE_TTL_SECONDS,
 }));
 
+/** `npm run start:cluster` (src/cluster.ts): the primary forks this many workers. */
+export const clusterConfig = section('cluster', (env) => ({
+  workers: env.WORKERS,
+}));
+
 type ConfigOf<S> = S extends ConfigSection<infer T> ? T : never;
 
 export type AppConfig = ConfigOf<typeof appConfig>;
@@ -94,6 +99,7 @@ export type LockConfig = ConfigOf<typeof lockConfig>;
 export type AuthConfig = ConfigOf<typeof authConfig>;
 export type SeckillConfig = ConfigOf<typeof seckillConfig>;
 export type AsyncSeckillConfig = ConfigOf<typeof asyncSeckillConfig>;
+export type ClusterConfig = ConfigOf<typeof clusterConfig>;
 
 export const allConfigs: readonly ConfigSection<unknown>[] = [
   appConfig,
@@ -103,4 +109,5 @@ export const allConfigs: readonly ConfigSection<unknown>[] = [
   authConfig,
   seckillConfig,
   asyncSeckillConfig,
+  clusterConfig,
 ];

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import {
   Env,
   envValidationSchema,
@@ -127,6 +128,7 @@ describe(validateEnv.name, () => {
       LOGIN_LOCK_WAIT_MS: 2000,
       ORDER_LOCK_LEASE_MS: 10_000,
       VOUCHER_CACHE_TTL_MS: 1000,
+      WORKERS: availableParallelism(),
       SECKILL_MODE: 'sync',
       ASYNC_WRITER_ENABLED: true,
       ASYNC_MAX_DELIVERIES: 5,
@@ -137,6 +139,14 @@ describe(validateEnv.name, () => {
       ASYNC_TRIM_INTERVAL_MS: 5000,
       ASYNC_ORDER_STATE_TTL_SECONDS: 604_800,
     });
+  });
+
+  it('takes WORKERS from 1 to 256, one per core when unset', () => {
+    expect(validateEnv({ WORKERS: '3' }).WORKERS).toBe(3);
+    expect(() => validateEnv({ WORKERS: '0' })).toThrow(
+      /"WORKERS" must be greater than or equal to 1/,
+    );
+    expect(() => validateEnv({ WORKERS: 'many' })).toThrow(/"WORKERS" must be a number/);
   });
 
   it('converts values and drops variables it does not know', () => {

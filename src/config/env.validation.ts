@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import * as Joi from 'joi';
 import { lockWaitSeconds } from '../database/session-settings';
 
@@ -169,6 +170,13 @@ export const envValidationSchema = Joi.object({
     ),
   VOUCHER_CACHE_TTL_MS: Joi.number().integer().min(0).max(60_000).default(1000),
 
+  /** `npm run start:cluster`: worker processes behind the one port; unset: one per core. */
+  WORKERS: Joi.number()
+    .integer()
+    .min(1)
+    .max(256)
+    .default(() => availableParallelism()),
+
   /** sync: MySQL decides and answers 201; async: Redis admits (202) and a stream feeds MySQL. */
   SECKILL_MODE: Joi.string().valid('sync', 'async').default('sync'),
   /** Whether this process consumes the order stream (async mode); a CLI sharing AppModule sets false. */
@@ -233,6 +241,7 @@ export interface Env {
   LOGIN_LOCK_WAIT_MS: number;
   ORDER_LOCK_LEASE_MS: number;
   VOUCHER_CACHE_TTL_MS: number;
+  WORKERS: number;
   SECKILL_MODE: 'sync' | 'async';
   ASYNC_WRITER_ENABLED: boolean;
   ASYNC_MAX_DELIVERIES: number;

@@ -33,8 +33,6 @@ const HOUR_MS = 3_600_000;
 
 const config: SeckillConfig = { orderLockLeaseMs: 12_345, voucherCacheTtlMs: 1_000 };
 const syncMode = { mode: 'sync' } as AsyncSeckillConfig;
-/** Never reached in sync mode. */
-const asyncState = {};
 
 function openOffer(overrides: Partial<SeckillOffer> = {}): SeckillOffer {
   return {
@@ -74,6 +72,8 @@ describe(OrderService.name, () => {
   let locks: jest.Mocked<Pick<LockService, 'tryLock'>>;
   let orderIds: jest.Mocked<Pick<OrderIdGenerator, 'next'>>;
   let lock: jest.Mocked<Pick<HeldLock, 'release' | 'abandon'>>;
+  /** Sync mode reads and writes only the voucher's buyer set. */
+  let buyers: jest.Mocked<Pick<AsyncSeckillState, 'isKnownBuyer' | 'recordSyncBuyer'>>;
   let registry: Registry;
   let sut: OrderService;
 
@@ -93,6 +93,10 @@ describe(OrderService.name, () => {
     lock = { release: jest.fn().mockResolvedValue(undefined), abandon: jest.fn() };
     locks = { tryLock: jest.fn().mockResolvedValue(lock) };
     orderIds = { next: jest.fn().mockResolvedValue(ORDER_ID) };
+    buyers = {
+      isKnownBuyer: jest.fn().mockResolvedValue(false),
+      recordSyncBuyer: jest.fn().mockResolvedValue(undefined),
+    };
     sut = new OrderService(
       vouchers as unknown as VoucherService,
       orders as unknown as OrderRepository,
@@ -100,8 +104,66 @@ describe(OrderService.name, () => {
       orderIds as unknown as OrderIdGenerator,
       new SeckillMetrics(registry),
       config,
-      asyncState as unknown as AsyncSeckillState,
+      buyers as unknown as AsyncSeckillState,
       syncMode,
+    );
+  });
+
+  describe('sync mode, a known buyer', () => {
+    it('is refused with AlreadyPurchasedError before the lock and MySQL', async () => {
+      buyers.isKnownBuyer.mockResolvedValue(true);
+
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(
+        AlreadyPurchasedError,
+      );
+
+      expect(buyers.isKnownBuyer).toHaveBeenCalledWith(VOUCHER_ID, USER_ID);
+      expect(locks.tryLock).not.toHaveBeenCalled();
+      expect(orders.createWithStockDeduction).not.toHaveBeenCalled();
+    });
+
+    it('goes on to the transaction when Redis cannot say (only a yes is final)', async () => {
+      buyers.isKnownBuyer.mockRejectedValue(new Error('Connection is closed.'));
+
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).resolves.toEqual({
+        orderId: ORDER_ID,
+        state: 'created',
+      });
+      expect(orders.createWithStockDeduction).toHaveBeenCalledTimes(1);
+    });
+
+    it('is recorded after commit and before the release, when created or found in MySQL', async () => {
+      const calls: string[] = [];
+      orders.createWithStockDeduction.mockImplementation(() => {
+        calls.push('transaction');
+        return Promise.resolve('created');
+      });
+      buyers.recordSyncBuyer.mockImplementation(() => {
+        calls.push('record');
+        return Promise.resolve();
+      });
+      lock.release.mockImplementation(() => {
+        calls.push('release');
+        return Promise.resolve();
+      });
+      await sut.placeSeckillOrder(USER_ID, VOUCHER_ID);
+      expect(calls).toEqual(['transaction', 'record', 'release']);
+
+      orders.createWithStockDeduction.mockResolvedValue('already-purchased');
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(
+        AlreadyPurchasedError,
+      );
+      expect(buyers.recordSyncBuyer).toHaveBeenCalledTimes(2);
+      expect(buyers.recordSyncBuyer).toHaveBeenCalledWith(VOUCHER_ID, USER_ID);
+    });
+
+    it.each(['sold-out', 'ended', 'outcome-unknown'] as const)(
+      'is not recorded when the outcome is %s',
+      async (outcome) => {
+        orders.createWithStockDeduction.mockResolvedValue(outcome);
+        await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeDefined();
+        expect(buyers.recordSyncBuyer).not.toHaveBeenCalled();
+      },
     );
   });
 

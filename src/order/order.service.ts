@@ -70,7 +70,15 @@ export class OrderService {
     const offer = await this.vouchers.getSeckillOffer(voucherId);
     assertSeckillOpen(offer, new Date());
 
-    // 2. One order attempt per user at a time. tryLock never waits: a second
+    // 2. A buyer known to hold an order (the voucher's buyer set, written after
+    //    commit) is refused with one cheap read, before the lock and MySQL: a
+    //    hammering shopper costs neither. Only a yes is final; a no, or Redis
+    //    failing to answer, goes on and the transaction decides.
+    if (await this.asyncState.isKnownBuyer(voucherId, userId).catch(() => false)) {
+      throw new AlreadyPurchasedError();
+    }
+
+    // 3. One order attempt per user at a time. tryLock never waits: a second
     //    concurrent request of the same user is refused, not queued.
     const lock = await this.locks.tryLock(RedisKeys.orderLock(userId), {
       leaseMs: this.config.orderLockLeaseMs,
@@ -78,14 +86,18 @@ export class OrderService {
     if (!lock) throw new DuplicateOrderError();
     let outcome: SeckillOrderOutcome | undefined;
     try {
-      // 3. Check the window on the database's clock, take stock and insert in
+      // 4. Check the window on the database's clock, take stock and insert in
       //    one transaction that has committed when this returns. A 503 from it
       //    means the order does not exist and never will.
       const orderId = await this.orderIds.next();
       outcome = await this.orders.createWithStockDeduction({ orderId, userId, voucherId });
+      // Before the release: the user's next attempt, on any instance, finds it.
+      if (outcome === 'created' || outcome === 'already-purchased') {
+        await this.asyncState.recordSyncBuyer(voucherId, userId);
+      }
       return this.answer(outcome, orderId, voucherId);
     } finally {
-      // 4. Release only after commit. Released inside the transaction, the lock
+      // 5. Release only after commit. Released inside the transaction, the lock
       //    would let the user's next request start before this order is visible.
       //    When the outcome is unknown the call may still run on the server: the
       //    lock stays until its lease (longer than any such call) runs out.

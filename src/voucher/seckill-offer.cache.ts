@@ -17,6 +17,8 @@ interface Entry {
 export class SeckillOfferCache {
   private readonly entries = new Map<number, Entry>();
   private readonly loading = new Map<number, Promise<Readonly<SeckillOffer> | undefined>>();
+  /** Bumped by forget(): a load that started before it must not be remembered after it. */
+  private generation = 0;
 
   constructor(
     private readonly ttlMs: number,
@@ -35,13 +37,17 @@ export class SeckillOfferCache {
     // One load per voucher at a time, however many requests are waiting for it.
     let pending = this.loading.get(voucherId);
     if (!pending) {
-      pending = load(voucherId)
+      const generation = this.generation;
+      const loading: Promise<Readonly<SeckillOffer> | undefined> = load(voucherId)
         .then((loaded) => {
           const offer = loaded && Object.freeze({ ...loaded });
-          if (this.ttlMs > 0) this.remember(voucherId, offer);
+          if (this.ttlMs > 0 && generation === this.generation) this.remember(voucherId, offer);
           return offer;
         })
-        .finally(() => this.loading.delete(voucherId));
+        .finally(() => {
+          if (this.loading.get(voucherId) === loading) this.loading.delete(voucherId);
+        });
+      pending = loading;
       this.loading.set(voucherId, pending);
     }
     return pending;
@@ -56,7 +62,23 @@ export class SeckillOfferCache {
     }
   }
 
-  /** The database refused a unit: nothing is left, whatever the hint said. */
+  /**
+   * Units came back or were added (a raise, a dead letter): the next get()
+   * reloads, and a load already on its way is not remembered (it may have read
+   * the stock before the change). Other instances learn it by their TTL.
+   */
+  forget(voucherId: number): void {
+    this.generation += 1;
+    this.entries.delete(voucherId);
+    this.loading.delete(voucherId);
+  }
+
+  /**
+   * The database refused a unit: nothing is left, whatever the hint said. The
+   * mark lives only as long as the entry it is written on (never past the TTL
+   * of the load it corrects), so stock that comes back later is sold at the
+   * latest one TTL after it came back.
+   */
   recordSoldOut(voucherId: number): void {
     const entry = this.entries.get(voucherId);
     if (entry?.offer) entry.offer = Object.freeze({ ...entry.offer, stock: 0 });

@@ -1,10 +1,11 @@
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ok, okList, SuccessEnvelope } from '../common/envelope';
 import { ParseIdPipe } from '../common/parse-id.pipe';
 import { AdminOnly, Public } from '../user/auth.decorators';
+import { AddSeckillStockDto } from './dto/add-seckill-stock.dto';
 import { CreateSeckillVoucherDto } from './dto/create-seckill-voucher.dto';
-import { VoucherService } from './voucher.service';
+import { RaisedStock, VoucherService } from './voucher.service';
 import { toVoucherResponse, VoucherResponse } from './voucher.responses';
 
 @ApiTags('voucher')
@@ -26,6 +27,18 @@ export class VoucherController {
     @Param('id', ParseIdPipe) id: number,
   ): Promise<SuccessEnvelope<VoucherResponse>> {
     return ok(toVoucherResponse(await this.vouchers.getSeckillVoucher(id)));
+  }
+
+  @AdminOnly()
+  @Patch('seckill/:id')
+  @ApiOperation({
+    summary: 'Add stock to a running sale (admin); data is the stock after the raise',
+  })
+  async addSeckillStock(
+    @Param('id', ParseIdPipe) id: number,
+    @Body() body: AddSeckillStockDto,
+  ): Promise<SuccessEnvelope<RaisedStock>> {
+    return ok(await this.vouchers.addSeckillStock(id, body.units));
   }
 
   @Public()

@@ -23,3 +23,13 @@ export class StockExhaustedError extends DomainError {
     super('STOCK_EXHAUSTED');
   }
 }
+
+/**
+ * Async mode: MySQL committed a stock raise, Redis could neither take it nor
+ * be unloaded for a rebuild. The truth is told (503), with the repair.
+ */
+export class StockRaiseIncompleteError extends DomainError {
+  constructor(cause?: unknown) {
+    super('STOCK_RAISE_INCOMPLETE', undefined, { cause });
+  }
+}

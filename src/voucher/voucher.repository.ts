@@ -5,6 +5,12 @@ import { SeckillOffer } from './seckill-rules';
 import { SeckillVoucher } from './seckill-voucher.entity';
 import { Voucher, VoucherType } from './voucher.entity';
 
+/** What a stock raise found: the voucher missing, its sale over, or the stock after the raise. */
+export type StockRaise =
+  | { outcome: 'not-found' }
+  | { outcome: 'ended' }
+  | { outcome: 'raised'; stock: number };
+
 export interface NewSeckillVoucher {
   shopId: number;
   title: string;
@@ -71,5 +77,28 @@ export class VoucherRepository {
       .getRepository(Voucher)
       .findOne({ where: { id: voucherId }, relations: { seckill: true } });
     return voucher?.seckill ? voucher : undefined;
+  }
+
+  /**
+   * Adds units to a sale that has not ended, on the database's clock (UTC, as
+   * the order procedure checks the window). One UPDATE decides; the row lock it
+   * takes makes the SELECT that follows, in the same transaction, read this
+   * raise and no other's.
+   */
+  addSeckillStock(voucherId: number, units: number): Promise<StockRaise> {
+    return this.dataSource.transaction(async (manager) => {
+      const result: { affectedRows: number } = await manager.query(
+        `UPDATE tb_seckill_voucher SET stock = stock + ?
+          WHERE voucher_id = ? AND end_time > UTC_TIMESTAMP(3)`,
+        [units, voucherId],
+      );
+      const rows: { stock: number }[] = await manager.query(
+        'SELECT stock FROM tb_seckill_voucher WHERE voucher_id = ?',
+        [voucherId],
+      );
+      if (rows.length === 0) return { outcome: 'not-found' as const };
+      if (result.affectedRows === 0) return { outcome: 'ended' as const };
+      return { outcome: 'raised' as const, stock: Number(rows[0].stock) };
+    });
   }
 }

@@ -4,7 +4,7 @@ import { CreateSeckillVoucherDto } from './dto/create-seckill-voucher.dto';
 import { SeckillOfferCache } from './seckill-offer.cache';
 import { SeckillOffer } from './seckill-rules';
 import { Voucher } from './voucher.entity';
-import { VoucherNotFoundError } from './voucher.errors';
+import { SeckillEndedError, VoucherNotFoundError } from './voucher.errors';
 import { VoucherRepository } from './voucher.repository';
 
 /** A new seckill voucher, committed: what the async seckill loads into Redis. */
@@ -17,10 +17,33 @@ export interface CreatedSeckill {
 
 export type SeckillCreatedListener = (voucher: CreatedSeckill) => Promise<void>;
 
+/** A stock raise, committed: MySQL's stock after it, and (async mode) what Redis will admit. */
+export interface RaisedStock {
+  voucherId: number;
+  stock: number;
+  /** Async mode: Redis's stock after the raise; null: its keys are unloaded, the next order rebuilds them. */
+  redisStock?: number | null;
+}
+
+/**
+ * Runs a stock raise: `raiseInMysql` commits it (or throws the refusal), the
+ * coordinator adds whatever must change with it (async mode: the Redis stock,
+ * under the voucher's rebuild lock).
+ */
+export type StockRaiseCoordinator = (
+  voucherId: number,
+  units: number,
+  raiseInMysql: () => Promise<number>,
+) => Promise<RaisedStock>;
+
 @Injectable()
 export class VoucherService {
   private readonly offers: SeckillOfferCache;
   private readonly createdListeners: SeckillCreatedListener[] = [];
+  private raiseCoordinator: StockRaiseCoordinator = async (voucherId, _units, raiseInMysql) => ({
+    voucherId,
+    stock: await raiseInMysql(),
+  });
 
   constructor(
     private readonly vouchers: VoucherRepository,
@@ -54,6 +77,29 @@ export class VoucherService {
     this.createdListeners.push(listener);
   }
 
+  /**
+   * Adds units to a sale that has not ended. This instance forgets its copy of
+   * the offer at once (a sold-out mark included); the others reload theirs
+   * within VOUCHER_CACHE_TTL_MS, so every instance sells the new units by then.
+   */
+  async addSeckillStock(voucherId: number, units: number): Promise<RaisedStock> {
+    try {
+      return await this.raiseCoordinator(voucherId, units, async () => {
+        const raise = await this.vouchers.addSeckillStock(voucherId, units);
+        if (raise.outcome === 'not-found') throw new VoucherNotFoundError();
+        if (raise.outcome === 'ended') throw new SeckillEndedError();
+        return raise.stock;
+      });
+    } finally {
+      this.offers.forget(voucherId);
+    }
+  }
+
+  /** Async mode: stock raises also raise the Redis stock (AsyncSeckillState). */
+  coordinateStockRaises(coordinator: StockRaiseCoordinator): void {
+    this.raiseCoordinator = coordinator;
+  }
+
   listShopVouchers(shopId: number): Promise<Voucher[]> {
     return this.vouchers.listByShop(shopId);
   }
@@ -77,5 +123,10 @@ export class VoucherService {
 
   recordSoldOut(voucherId: number): void {
     this.offers.recordSoldOut(voucherId);
+  }
+
+  /** Units came back (a dead letter, a raise): this instance reloads the offer on its next order. */
+  forgetSeckillOffer(voucherId: number): void {
+    this.offers.forget(voucherId);
   }
 }

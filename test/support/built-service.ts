@@ -61,10 +61,13 @@ export class BuiltService {
     return service.exited.finally(() => clearTimeout(timer));
   }
 
-  /** Starts `node dist/main.js` like run() and hands back the process to talk to and signal. */
-  start(env: Record<string, string>): RunningService {
+  /**
+   * Starts `node dist/main.js` (or another entry point, e.g. `cluster.js`) like
+   * run() and hands back the process to talk to and signal.
+   */
+  start(env: Record<string, string>, entry = 'main.js'): RunningService {
     const started = performance.now();
-    const child = spawn(process.execPath, [join(this.dir, 'dist', 'main.js')], {
+    const child = spawn(process.execPath, [join(this.dir, 'dist', entry)], {
       cwd: this.dir,
       env: { PATH: process.env.PATH ?? '', NODE_PATH: join(ROOT, 'node_modules'), ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -11,7 +11,7 @@ import { LockService } from '../../lock/lock.service';
 import { LockWaitTimeoutError } from '../../lock/lock.errors';
 import { OrderStreamMetrics } from '../../metrics/order-stream.metrics';
 import { RedisKeys } from '../../redis/redis-keys';
-import { VoucherNotFoundError } from '../../voucher/voucher.errors';
+import { StockRaiseIncompleteError, VoucherNotFoundError } from '../../voucher/voucher.errors';
 import { VoucherService } from '../../voucher/voucher.service';
 import { StockRebuildingError } from '../order.errors';
 import { AsyncOrderRepository } from './async-order.repository';
@@ -68,6 +68,38 @@ export class AsyncSeckillState implements OnModuleInit {
         );
       }
     });
+    // A raise and a rebuild never overlap (the rebuild lock), so a rebuild reads
+    // MySQL either before the raise (and the raise then adds to what it wrote)
+    // or after it (and the raise finds the keys rebuilt with it, or unloaded).
+    this.vouchers.coordinateStockRaises((voucherId, units, raiseInMysql) =>
+      this.underRebuildLock(voucherId, this.database.timeoutMs, async () => {
+        const stock = await raiseInMysql();
+        return { voucherId, stock, redisStock: await this.raiseLoadedStock(voucherId, units) };
+      }),
+    );
+  }
+
+  /**
+   * After MySQL committed a raise: the same units in Redis, if its keys are
+   * loaded (if not, the rebuild from MySQL counts them). Redis failing here,
+   * the raise may or may not have run: the keys are unloaded instead, so that
+   * the next order rebuilds them from MySQL, which counts right either way.
+   * Only when that fails too is the answer a 503 naming the repair.
+   */
+  private async raiseLoadedStock(voucherId: number, units: number): Promise<number | null> {
+    try {
+      return await this.store.raiseStock(voucherId, units);
+    } catch (error) {
+      try {
+        await this.store.unload(voucherId);
+      } catch {
+        throw new StockRaiseIncompleteError(error);
+      }
+      this.logger.warn(
+        `voucher ${voucherId}: stock raised in MySQL, Redis not raised (${(error as Error).message}): unloaded, the next order rebuilds it`,
+      );
+      return null;
+    }
   }
 
   /**
@@ -95,6 +127,24 @@ export class AsyncSeckillState implements OnModuleInit {
    */
   isKnownBuyer(voucherId: number, userId: number): Promise<boolean> {
     return this.store.isBuyer(voucherId, userId);
+  }
+
+  /**
+   * Sync mode: MySQL has an order of the user (committed now, or found by the
+   * procedure). The buyer set learns it, so the user's next attempts are refused
+   * before the lock, on any instance. In sync mode the set is a cache that may
+   * lag MySQL (a failed write here is only logged; the procedure still refuses),
+   * never lead it: only committed orders go in. See SYNC_BUYER_SCRIPT for why it
+   * also unloads the voucher's async keys.
+   */
+  async recordSyncBuyer(voucherId: number, userId: number): Promise<void> {
+    try {
+      await this.store.addSyncBuyer(voucherId, userId);
+    } catch (error) {
+      this.logger.warn(
+        `voucher ${voucherId}: buyer ${userId} not added to the buyer set (${(error as Error).message}); MySQL still refuses a second order`,
+      );
+    }
   }
 
   /**
@@ -127,9 +177,13 @@ export class AsyncSeckillState implements OnModuleInit {
   deadLetter(letter: DeadLetter): Promise<boolean> {
     const voucherId = Number(letter.entry.voucherId);
     if (!Number.isSafeInteger(voucherId) || voucherId <= 0) return this.store.deadLetter(letter);
-    return this.underRebuildLock(voucherId, this.seckill.orderLockLeaseMs, () =>
-      this.store.deadLetter(letter),
-    );
+    return this.underRebuildLock(voucherId, this.seckill.orderLockLeaseMs, async () => {
+      const moved = await this.store.deadLetter(letter);
+      // A unit came back: this instance's sold-out mark must not refuse it (the
+      // others reload within VOUCHER_CACHE_TTL_MS, from MySQL, which never had it taken).
+      if (moved && letter.giveStockBack) this.vouchers.forgetSeckillOffer(voucherId);
+      return moved;
+    });
   }
 
   /** True once the keys are loaded; false when MySQL has no such voucher. */

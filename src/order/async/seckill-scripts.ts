@@ -63,3 +63,27 @@ redis.call('HSET', KEYS[5], 'userId', ARGV[4], 'voucherId', ARGV[5], 'state', 'f
 redis.call('EXPIRE', KEYS[5], ARGV[10])
 return 1
 `;
+
+/**
+ * A stock raise (PATCH /voucher/seckill/:id, after MySQL committed it).
+ * KEYS: stock, window. ARGV: units. Raises only a loaded voucher and answers
+ * the new stock; -1 when not loaded: the rebuild from MySQL counts the raise.
+ */
+export const RAISE_STOCK_SCRIPT = `
+if redis.call('EXISTS', KEYS[2]) == 0 or redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+return redis.call('INCRBY', KEYS[1], ARGV[1])
+`;
+
+/**
+ * Sync mode, after MySQL committed an order (or said the user has one).
+ * KEYS: buyers, window. ARGV: userId. The user joins the voucher's buyer set,
+ * which sync mode reads before the lock (a known buyer costs no lock and no
+ * MySQL). The window key goes: sync orders do not take Redis stock, so keys an
+ * async run loaded are stale now, and async mode must rebuild them from MySQL
+ * (a rebuild replaces the whole set) before it admits anything again.
+ */
+export const SYNC_BUYER_SCRIPT = `
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[2])
+return 1
+`;

@@ -6,7 +6,12 @@ import { REDIS } from '../../redis/redis.constants';
 import { RedisKeyPrefixes, RedisKeys } from '../../redis/redis-keys';
 import { orderIdSequenceAt } from '../order-id.generator';
 import { OrderBacklog } from './order-backlog';
-import { ADMIT_SCRIPT, DEAD_LETTER_SCRIPT } from './seckill-scripts';
+import {
+  ADMIT_SCRIPT,
+  DEAD_LETTER_SCRIPT,
+  RAISE_STOCK_SCRIPT,
+  SYNC_BUYER_SCRIPT,
+} from './seckill-scripts';
 import {
   compareStreamIds,
   OrderStreamEntry,
@@ -31,6 +36,8 @@ declare module 'ioredis' {
       idEpochSeconds: number,
     ): Result<Exclude<AdmissionOutcome, 'accepted'> | ['accepted', string], Context>;
     seckillDeadLetter(...keysAndArgs: (string | number)[]): Result<number, Context>;
+    seckillRaiseStock(stock: string, window: string, units: number): Result<number, Context>;
+    seckillSyncBuyer(buyers: string, window: string, userId: string): Result<number, Context>;
   }
 }
 
@@ -84,6 +91,8 @@ export class SeckillStockStore {
   ) {
     redis.defineCommand('seckillAdmit', { numberOfKeys: 5, lua: ADMIT_SCRIPT });
     redis.defineCommand('seckillDeadLetter', { numberOfKeys: 5, lua: DEAD_LETTER_SCRIPT });
+    redis.defineCommand('seckillRaiseStock', { numberOfKeys: 2, lua: RAISE_STOCK_SCRIPT });
+    redis.defineCommand('seckillSyncBuyer', { numberOfKeys: 2, lua: SYNC_BUYER_SCRIPT });
   }
 
   /** Runs ADMIT_SCRIPT; an admitted order's id is drawn by the script (its time: `now`). */
@@ -116,6 +125,15 @@ export class SeckillStockStore {
     return (await this.redis.sismember(RedisKeys.seckillBuyers(voucherId), userId)) === 1;
   }
 
+  /** Sync mode: the user has an order in MySQL (see SYNC_BUYER_SCRIPT). */
+  async addSyncBuyer(voucherId: number, userId: number): Promise<void> {
+    await this.redis.seckillSyncBuyer(
+      RedisKeys.seckillBuyers(voucherId),
+      RedisKeys.seckillWindow(voucherId),
+      String(userId),
+    );
+  }
+
   /**
    * The stream and the writers' group, created if missing (MKSTREAM: hm-dianping's
    * NOGROUP error), reading from the first entry, so that nothing queued before
@@ -133,6 +151,16 @@ export class SeckillStockStore {
     } catch (error) {
       if (!/BUSYGROUP/.test((error as Error).message)) throw error;
     }
+  }
+
+  /** Adds units to a loaded voucher's stock (see RAISE_STOCK_SCRIPT); null: not loaded. */
+  async raiseStock(voucherId: number, units: number): Promise<number | null> {
+    const stock = await this.redis.seckillRaiseStock(
+      RedisKeys.seckillStock(voucherId),
+      RedisKeys.seckillWindow(voucherId),
+      units,
+    );
+    return stock < 0 ? null : stock;
   }
 
   /** Whether admission can run for the voucher (see the window key). */
