@@ -92,6 +92,17 @@ describe.each(['sync', 'async'] as const)('PATCH /voucher/seckill/:id, %s mode (
     expect(await stockOf(t, ended)).toBe(3);
   });
 
+  it('refuses a raise past 100,000,000 units with 409 STOCK_LIMIT_EXCEEDED and changes nothing', async () => {
+    const voucherId = await createSeckillVoucher(t.api, { stock: 99_999_999 });
+    await raise(voucherId, { units: 1 }).expect(200);
+    const res = await raise(voucherId, { units: 1 }).expect(409);
+    expect(res.body).toMatchObject({ success: false, code: 'STOCK_LIMIT_EXCEEDED' });
+    expect(await stockOf(t, voucherId)).toBe(100_000_000);
+    // Raises were capped only per call before: enough of them overflowed INT UNSIGNED (a 500).
+    for (let i = 0; i < 3; i += 1) await raise(voucherId, { units: 100_000_000 }).expect(409);
+    expect(await stockOf(t, voucherId)).toBe(100_000_000);
+  });
+
   if (mode === 'async') {
     it('raises MySQL only when the Redis keys are not loaded, and the rebuild counts the raise once', async () => {
       const voucherId = await createSeckillVoucher(t.api, { stock: 5 });

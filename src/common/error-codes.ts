@@ -19,6 +19,10 @@ export const ERROR_TABLE = {
   DUPLICATE_ORDER: { status: 409, message: 'duplicate order not allowed' },
   LOCK_WAIT_TIMEOUT: { status: 409, message: 'busy: another request holds it, try again' },
   ALREADY_PURCHASED: { status: 409, message: 'user has already purchased this voucher' },
+  STOCK_LIMIT_EXCEEDED: {
+    status: 409,
+    message: 'the raise would take the stock past 100,000,000 units',
+  },
   REQUEST_TIMEOUT: { status: 408, message: 'the request took too long to arrive' },
   PAYLOAD_TOO_LARGE: { status: 413, message: 'request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, message: 'request body must be application/json' },

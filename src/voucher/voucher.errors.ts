@@ -24,6 +24,13 @@ export class StockExhaustedError extends DomainError {
   }
 }
 
+/** A stock raise would take the sale past MAX_STOCK units: nothing changed. */
+export class StockLimitExceededError extends DomainError {
+  constructor() {
+    super('STOCK_LIMIT_EXCEEDED');
+  }
+}
+
 /**
  * Async mode: MySQL committed a stock raise, Redis could neither take it nor
  * be unloaded for a rebuild. The truth is told (503), with the repair.

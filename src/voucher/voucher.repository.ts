@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { MAX_STOCK } from './dto/create-seckill-voucher.dto';
 import { SeckillOffer } from './seckill-rules';
 import { SeckillVoucher } from './seckill-voucher.entity';
 import { Voucher, VoucherType } from './voucher.entity';
@@ -9,6 +10,8 @@ import { Voucher, VoucherType } from './voucher.entity';
 export type StockRaise =
   | { outcome: 'not-found' }
   | { outcome: 'ended' }
+  /** The raise would take the stock past MAX_STOCK: nothing changed. */
+  | { outcome: 'over-limit' }
   | { outcome: 'raised'; stock: number };
 
 export interface NewSeckillVoucher {
@@ -89,15 +92,18 @@ export class VoucherRepository {
     return this.dataSource.transaction(async (manager) => {
       const result: { affectedRows: number } = await manager.query(
         `UPDATE tb_seckill_voucher SET stock = stock + ?
-          WHERE voucher_id = ? AND end_time > UTC_TIMESTAMP(3)`,
-        [units, voucherId],
+          WHERE voucher_id = ? AND end_time > UTC_TIMESTAMP(3) AND stock + ? <= ?`,
+        [units, voucherId, units, MAX_STOCK],
       );
-      const rows: { stock: number }[] = await manager.query(
-        'SELECT stock FROM tb_seckill_voucher WHERE voucher_id = ?',
+      const rows: { stock: number; open: number }[] = await manager.query(
+        `SELECT stock, end_time > UTC_TIMESTAMP(3) AS open
+           FROM tb_seckill_voucher WHERE voucher_id = ?`,
         [voucherId],
       );
       if (rows.length === 0) return { outcome: 'not-found' as const };
-      if (result.affectedRows === 0) return { outcome: 'ended' as const };
+      if (result.affectedRows === 0) {
+        return { outcome: Number(rows[0].open) ? ('over-limit' as const) : ('ended' as const) };
+      }
       return { outcome: 'raised' as const, stock: Number(rows[0].stock) };
     });
   }

@@ -4,7 +4,7 @@ import { CreateSeckillVoucherDto } from './dto/create-seckill-voucher.dto';
 import { SeckillOfferCache } from './seckill-offer.cache';
 import { SeckillOffer } from './seckill-rules';
 import { Voucher } from './voucher.entity';
-import { SeckillEndedError, VoucherNotFoundError } from './voucher.errors';
+import { SeckillEndedError, StockLimitExceededError, VoucherNotFoundError } from './voucher.errors';
 import { VoucherRepository } from './voucher.repository';
 
 /** A new seckill voucher, committed: what the async seckill loads into Redis. */
@@ -88,6 +88,7 @@ export class VoucherService {
         const raise = await this.vouchers.addSeckillStock(voucherId, units);
         if (raise.outcome === 'not-found') throw new VoucherNotFoundError();
         if (raise.outcome === 'ended') throw new SeckillEndedError();
+        if (raise.outcome === 'over-limit') throw new StockLimitExceededError();
         return raise.stock;
       });
     } finally {

@@ -16,7 +16,8 @@ import {
 } from 'class-validator';
 
 const MAX_MONEY_CENTS = 100_000_000_00;
-const MAX_STOCK = 100_000_000;
+/** The most units a sale may hold, at creation and after raises (the column is INT UNSIGNED). */
+export const MAX_STOCK = 100_000_000;
 /**
  * A time must say which zone it is in: `2026-12-01T10:00:00` is a different
  * instant on every server and every admin's laptop.
