@@ -34,7 +34,10 @@ describe.each(['sync', 'async'] as const)('PATCH /voucher/seckill/:id, %s mode (
   });
 
   const raise = (voucherId: number | string, body: unknown, token = ADMIN_TOKEN) =>
-    t.api.patch(`/voucher/seckill/${voucherId}`).set('x-admin-token', token).send(body as object);
+    t.api
+      .patch(`/voucher/seckill/${voucherId}`)
+      .set('x-admin-token', token)
+      .send(body as object);
   const order = (voucherId: number, token: string) =>
     t.api.post(`/voucher-order/seckill/${voucherId}`).set('authorization', `Bearer ${token}`);
   const sold = mode === 'sync' ? 201 : 202;
