@@ -14,7 +14,7 @@ import { resetStores } from './bench-stores';
  * connections (the bench's 200 single requests are mostly connection setup).
  */
 const TOOL = 'admission-compare';
-const USAGE = `usage: SECKILL_MODE=async npx ts-node --transpile-only src/loadtest/admission-compare.cli.ts
+const USAGE = `usage: SECKILL_MODE=async npx ts-node --transpile-only loadtest/admission-compare.cli.ts
          --builds a/dist/main.js,b/dist/main.js [--rounds 2] [--port 18198] [--db-name seckill_bench_perf]
          [--redis-db 4] [--out /tmp/admission-compare] [--node-flags="--cpu-prof --cpu-prof-dir=/tmp/prof"] [--hot-orders 2000]
 Builds alternate within each round (a, b, a, b, ...). The database is dropped and the Redis db
@@ -62,6 +62,9 @@ async function main(): Promise<number> {
     REDIS_URL: redisUrl.toString(),
     ADMIN_TOKEN: randomBytes(24).toString('base64url'),
     SMS_WEBHOOK_URL: 'http://127.0.0.1:9/sms',
+    // The services write their orders; this process's app context sets it to false
+    // (createAppContext), and the services started after it inherit process.env.
+    ASYNC_WRITER_ENABLED: 'true',
   };
   Object.assign(process.env, env);
   const log = logPhase(TOOL);
@@ -87,6 +90,8 @@ async function main(): Promise<number> {
         stock,
         repeat,
         connections: CONNECTIONS,
+        // The services run SECKILL_MODE of this process: async waits for the stream to drain.
+        mode: value.SECKILL_MODE === 'async' ? 'async' : 'sync',
         onPhase,
       });
       return { stats, verdict, sale: rest };
@@ -158,6 +163,9 @@ async function main(): Promise<number> {
         );
         for (const c of cases) {
           broken ||= !c.invariantsHold;
+          for (const check of c.runs.flatMap((run) => run.verdict.checks)) {
+            if (!check.passed) log(`  ${c.name}: FAILED ${check.description}: ${check.detail}`);
+          }
           rows.push(
             [
               `round ${round}`,
@@ -168,6 +176,8 @@ async function main(): Promise<number> {
               c.ordersPerSecond ? `orders/s ${Math.round(c.ordersPerSecond)}` : '',
               `p99 ${c.p99Ms} ms`,
               c.invariantsHold ? 'ok' : 'INVARIANTS BROKEN',
+              JSON.stringify(c.runs[0]?.stats.codeCounts ?? {}),
+              `first answer ${c.runs[0]?.stats.firstAnswerAtMs} ms of ${c.runs[0]?.stats.durationMs} ms`,
             ].join('  '),
           );
         }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { RequestLog } from './common/request-log';
 import { createValidationPipe } from './common/validation';
 import { AppConfigModule } from './config/config.module';
 import { appConfig, AppConfig } from './config/configuration';
@@ -36,9 +37,10 @@ function canLoad(moduleName: string): boolean {
             ? { transport: { target: 'pino-pretty', options: { singleLine: true } } }
             : {}),
           redact: ['req.headers.authorization', 'req.headers["x-admin-token"]'],
-          customLogLevel: (_req, res, error) =>
-            error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
         },
+        // No per-request pino-http middleware (and no AsyncLocalStorage per request):
+        // RequestLog writes one line per request, at the level its status calls for.
+        forRoutes: [],
       }),
     }),
     DatabaseModule,
@@ -53,6 +55,7 @@ function canLoad(moduleName: string): boolean {
   providers: [
     { provide: APP_PIPE, useFactory: createValidationPipe },
     { provide: APP_FILTER, useClass: AllExceptionsFilter },
+    RequestLog,
   ],
 })
 export class AppModule {}

@@ -79,6 +79,7 @@ export const asyncSeckillConfig = section('asyncSeckill', (env) => ({
   maxDeliveries: env.ASYNC_MAX_DELIVERIES,
   batchSize: env.ASYNC_BATCH_SIZE,
   blockMs: env.ASYNC_BLOCK_MS,
+  batchLingerMs: env.ASYNC_BATCH_LINGER_MS,
   claimIdleMs: env.ASYNC_CLAIM_IDLE_MS,
   trimIntervalMs: env.ASYNC_TRIM_INTERVAL_MS,
   orderStateTtlSeconds: env.ASYNC_ORDER_STATE_TTL_SECONDS,

@@ -179,6 +179,8 @@ export const envValidationSchema = Joi.object({
   ASYNC_BATCH_SIZE: Joi.number().integer().min(1).max(2000).default(500),
   /** How long a writer's XREADGROUP blocks waiting for entries. */
   ASYNC_BLOCK_MS: Joi.number().integer().min(10).max(60_000).default(200),
+  /** After a batch smaller than ASYNC_BATCH_SIZE, how long a writer lets orders gather (0: none). */
+  ASYNC_BATCH_LINGER_MS: Joi.number().integer().min(0).max(1000).default(20),
   /** An entry pending this long (its consumer died, or its write failed) is claimed again. */
   ASYNC_CLAIM_IDLE_MS: Joi.number().integer().min(50).max(3_600_000).default(15_000),
   /** How often a writer trims the stream below what the group has acknowledged. */
@@ -236,6 +238,7 @@ export interface Env {
   ASYNC_MAX_DELIVERIES: number;
   ASYNC_BATCH_SIZE: number;
   ASYNC_BLOCK_MS: number;
+  ASYNC_BATCH_LINGER_MS: number;
   ASYNC_CLAIM_IDLE_MS: number;
   ASYNC_TRIM_INTERVAL_MS: number;
   ASYNC_ORDER_STATE_TTL_SECONDS: number;

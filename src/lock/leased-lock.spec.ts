@@ -246,6 +246,19 @@ describe(LeasedLock.name, () => {
       expect(await metrics.value('lock_lost_total')).toBe(1);
     });
 
+    it('answers one who asks only after the loss: lost resolved, signal aborted with the reason', async () => {
+      const late = new LeasedLock(newLock(), LEASE_MS, logger, metrics.metrics);
+      const refusal = executionError(attemptStats(3, 1, lockedByAnother(), lockedByAnother()));
+      jest.mocked(late['lock'].extend).mockRejectedValue(refusal);
+
+      await jest.advanceTimersByTimeAsync((LEASE_MS * 2) / 3);
+
+      await expect(late.lost).resolves.toBeUndefined();
+      expect(late.signal.aborted).toBe(true);
+      expect(late.signal.reason).toBe(refusal);
+      await late.release();
+    });
+
     it('keeps retrying when only a minority refuses and the rest is silent', async () => {
       jest
         .mocked(lock.extend)

@@ -23,9 +23,15 @@ export class LeasedLock {
   private renewal?: Promise<void>;
   private releasing?: Promise<void>;
   private failedRenewals = 0;
-  private readonly controller = new AbortController();
-  private resolveLost!: () => void;
-  readonly lost = new Promise<void>((resolve) => (this.resolveLost = resolve));
+  /*
+   * `signal` and `lost` are made on first use: almost every lock (a seckill
+   * order's, held for a few ms) is released without anyone asking for them, and
+   * an AbortController and a promise per lock showed in the order path's profile.
+   */
+  private controller?: AbortController;
+  private lostPromise?: Promise<void>;
+  private resolveLost?: () => void;
+  private lostReason?: unknown;
 
   constructor(
     lock: Lock,
@@ -43,7 +49,22 @@ export class LeasedLock {
 
   /** Aborted (reason: the error that ended it) when the lock is lost. */
   get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.state === 'lost') this.controller.abort(this.lostReason);
+    }
     return this.controller.signal;
+  }
+
+  /** Resolves when the lock is lost while held. Never rejects. */
+  get lost(): Promise<void> {
+    if (!this.lostPromise) {
+      this.lostPromise =
+        this.state === 'lost'
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => (this.resolveLost = resolve));
+    }
+    return this.lostPromise;
   }
 
   /** Still held by this holder: neither lost, nor released or abandoned. */
@@ -149,8 +170,9 @@ export class LeasedLock {
       { err: error, key: this.key },
       'lock lost while held: its lease ran out or another holder has the key',
     );
-    this.controller.abort(error);
-    this.resolveLost();
+    this.lostReason = error;
+    this.controller?.abort(error);
+    this.resolveLost?.();
   }
 }
 

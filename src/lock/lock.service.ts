@@ -37,6 +37,8 @@ type Holds = Map<string, LeasedLock>;
 export class LockService {
   private readonly logger = new Logger(LockService.name);
   private readonly holders = new AsyncLocalStorage<Holds>();
+  /** withLock chains running now (see withLock). */
+  private chains = 0;
 
   constructor(
     @Inject(REDLOCK) private readonly redlock: Redlock,
@@ -96,7 +98,16 @@ export class LockService {
   ): Promise<T> {
     // The first withLock of a chain makes the chain a holder; nested calls share its holds.
     if (this.holders.getStore()) return this.runLocked(key, options, fn);
-    return this.holders.run(new Map(), () => this.runLocked(key, options, fn));
+    this.chains += 1;
+    try {
+      return await this.holders.run(new Map(), () => this.runLocked(key, options, fn));
+    } finally {
+      // On Node 20 an AsyncLocalStorage, once run, keeps async hooks on every promise
+      // of the process (a few % of the CPU of every request) until it is disabled.
+      // Outside withLock no chain holds anything, so there is nothing to keep.
+      this.chains -= 1;
+      if (this.chains === 0) this.holders.disable();
+    }
   }
 
   private async runLocked<T>(

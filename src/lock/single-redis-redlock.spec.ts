@@ -42,7 +42,10 @@ describe(SingleRedisRedlock.name, () => {
 
     expect(redis.set).toHaveBeenCalledTimes(1);
     expect(redis.set).toHaveBeenCalledWith(KEY, lock.value, 'PX', LEASE_MS, 'NX');
-    expect(lock.value).toMatch(/^[0-9a-f]{32}$/);
+    // A random UUID: 122 random bits, unique per holder.
+    expect(lock.value).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
     const drift = Math.round(0.01 * LEASE_MS) + 2;
     expect(lock.expiration).toBeGreaterThanOrEqual(before + LEASE_MS - drift);
     expect(lock.expiration).toBeLessThanOrEqual(Date.now() + LEASE_MS - drift);

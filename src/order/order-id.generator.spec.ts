@@ -4,6 +4,7 @@ import {
   composeOrderId,
   ID_EPOCH_SECONDS,
   OrderIdGenerator,
+  orderIdSequenceAt,
   sequenceDay,
 } from './order-id.generator';
 
@@ -112,5 +113,23 @@ describe(OrderIdGenerator.name, () => {
     redis.nextOrderSequence.mockRejectedValue(failure);
 
     await expect(sut.next(NOW)).rejects.toBe(failure);
+  });
+});
+
+describe(orderIdSequenceAt.name, () => {
+  it("draws from the UTC day's key, also across midnight and back", () => {
+    const before = orderIdSequenceAt(new Date('2026-11-24T23:59:59.999Z'));
+    const after = orderIdSequenceAt(new Date('2026-11-25T00:00:00.000Z'));
+
+    expect(before.key).toBe('icr:order:2026:11:24');
+    expect(after.key).toBe('icr:order:2026:11:25');
+    expect(orderIdSequenceAt(new Date('2026-11-24T10:00:00.000Z')).key).toBe(
+      'icr:order:2026:11:24',
+    );
+    expect(after.epochSeconds - before.epochSeconds).toBe(1);
+  });
+
+  it('refuses a time before the id epoch', () => {
+    expect(() => orderIdSequenceAt(new Date('2021-12-31T23:59:59.000Z'))).toThrow(RangeError);
   });
 });

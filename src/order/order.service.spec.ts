@@ -372,12 +372,12 @@ describe(OrderService.name, () => {
   });
 
   describe('in async mode', () => {
-    let admit: jest.Mock<Promise<string>, [unknown]>;
+    let admit: jest.Mock<Promise<{ outcome: string; orderId?: string }>, [unknown]>;
     let findAccepted: jest.Mock<Promise<unknown>, [string]>;
     let isKnownBuyer: jest.Mock<Promise<boolean>, [number, number]>;
 
     beforeEach(() => {
-      admit = jest.fn().mockResolvedValue('accepted');
+      admit = jest.fn().mockResolvedValue({ outcome: 'accepted', orderId: ORDER_ID });
       findAccepted = jest.fn().mockResolvedValue(undefined);
       isKnownBuyer = jest.fn().mockResolvedValue(false);
       sut = new OrderService(
@@ -398,12 +398,10 @@ describe(OrderService.name, () => {
         state: 'pending',
       });
 
-      expect(admit).toHaveBeenCalledWith({
-        orderId: ORDER_ID,
-        userId: USER_ID,
-        voucherId: VOUCHER_ID,
-      });
+      expect(admit).toHaveBeenCalledWith({ userId: USER_ID, voucherId: VOUCHER_ID });
       expect(orders.createWithStockDeduction).not.toHaveBeenCalled();
+      // The admission script draws the id: no call of its own.
+      expect(orderIds.next).not.toHaveBeenCalled();
       expect(lock.release).toHaveBeenCalledTimes(1);
     });
 
@@ -415,7 +413,7 @@ describe(OrderService.name, () => {
     ] as const)(
       'turns the script answer %s into its error and releases the lock',
       async (outcome, expected) => {
-        admit.mockResolvedValue(outcome);
+        admit.mockResolvedValue({ outcome });
 
         await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(expected);
         expect(lock.release).toHaveBeenCalledTimes(1);
@@ -423,7 +421,7 @@ describe(OrderService.name, () => {
     );
 
     it('remembers a sold-out voucher, so the crowd is turned away before Redis', async () => {
-      admit.mockResolvedValue('sold-out');
+      admit.mockResolvedValue({ outcome: 'sold-out' });
 
       await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(
         StockExhaustedError,

@@ -151,10 +151,10 @@ export class OrderService {
     if (!lock) throw new DuplicateOrderError();
     let unknown = false;
     try {
-      // 4. Redis decides (keys missing: rebuilt from MySQL first).
-      const orderId = await this.orderIds.next();
-      const outcome = await this.asyncState
-        .admit({ orderId, userId, voucherId })
+      // 4. Redis decides (keys missing: rebuilt from MySQL first), and draws
+      //    the order id of an admitted order in the same script.
+      const admission = await this.asyncState
+        .admit({ userId, voucherId })
         .catch((error: unknown) => {
           // Sent, no answer in time: the script may have run. A retry of the user
           // answers ALREADY_PURCHASED if it did; the lock stays until its lease ends.
@@ -164,8 +164,10 @@ export class OrderService {
           }
           throw error;
         });
-      if (outcome === 'accepted') return { orderId, state: 'pending' };
-      throw this.refusal(outcome, voucherId);
+      if (admission.outcome === 'accepted') {
+        return { orderId: admission.orderId, state: 'pending' };
+      }
+      throw this.refusal(admission.outcome, voucherId);
     } finally {
       if (unknown) lock.abandon();
       else await lock.release();

@@ -1,3 +1,8 @@
+/** Prefixes of keys that a Lua script completes itself (it draws the id they are named after). */
+export const RedisKeyPrefixes = {
+  asyncOrderState: 'seckill:order-state:',
+} as const;
+
 /** Every Redis key the service uses, built in one place. */
 export const RedisKeys = {
   /** A login verification code for a phone: hash { code, attempts }. */
@@ -36,7 +41,7 @@ export const RedisKeys = {
   /** Held (LockService) while one instance rebuilds the voucher's keys from MySQL. */
   seckillRebuildLock: (voucherId: number | string) => `lock:seckill:rebuild:${voucherId}`,
   /** An accepted order not yet in MySQL: hash { userId, voucherId, state: pending | failed }. */
-  asyncOrderState: (orderId: string) => `seckill:order-state:${orderId}`,
+  asyncOrderState: (orderId: string) => `${RedisKeyPrefixes.asyncOrderState}${orderId}`,
   /** Accepted orders on their way to MySQL; entry fields orderId, userId, voucherId. */
   orderStream: 'stream.orders',
   /** Entries that could not be written: the entry's fields plus error, deliveries, streamId. */

@@ -16,12 +16,7 @@ import { VoucherService } from '../../voucher/voucher.service';
 import { StockRebuildingError } from '../order.errors';
 import { AsyncOrderRepository } from './async-order.repository';
 import { OrderBacklog, SeckillRebuild } from './order-backlog';
-import {
-  AcceptedOrder,
-  AdmissionOutcome,
-  DeadLetter,
-  SeckillStockStore,
-} from './seckill-stock.store';
+import { AcceptedOrder, Admission, DeadLetter, SeckillStockStore } from './seckill-stock.store';
 import { OrderStreamEntry } from './stream-entries';
 
 /** How long the reconcile command waits for another instance's rebuild. */
@@ -76,20 +71,20 @@ export class AsyncSeckillState implements OnModuleInit {
   }
 
   /**
-   * Admits an order in Redis (see ADMIT_SCRIPT). Keys missing: rebuilt from
-   * MySQL first, then one more try; an unknown voucher is VoucherNotFoundError.
+   * Admits an order in Redis (see ADMIT_SCRIPT), which draws the order id too.
+   * Keys missing: rebuilt from MySQL first, then one more try; an unknown
+   * voucher is VoucherNotFoundError.
    */
   async admit(order: {
-    orderId: string;
     userId: number;
     voucherId: number;
-  }): Promise<Exclude<AdmissionOutcome, 'missing'>> {
-    const outcome = await this.store.admit(order);
-    if (outcome !== 'missing') return outcome;
+  }): Promise<Exclude<Admission, { outcome: 'missing' }>> {
+    const admission = await this.store.admit(order);
+    if (admission.outcome !== 'missing') return admission;
     if (!(await this.ensureLoaded(order.voucherId))) throw new VoucherNotFoundError();
     const retried = await this.store.admit(order);
     // Missing again: gone between the rebuild and now (another flush). No guess.
-    if (retried === 'missing') throw new StockRebuildingError();
+    if (retried.outcome === 'missing') throw new StockRebuildingError();
     return retried;
   }
 

@@ -1,3 +1,5 @@
+import { NEXT_ORDER_ID_LUA } from '../order-id.generator';
+
 /**
  * The Lua scripts of the async seckill. Each runs atomically in Redis, so no
  * other command (another shopper's admission, a writer's dead-lettering) can
@@ -5,14 +7,21 @@
  */
 
 /**
- * Admission. KEYS: stock, buyers, window, stream, order state.
- * ARGV: userId, voucherId, orderId, state TTL (s).
+ * Admission. KEYS: stock, buyers, window, stream, the day's order id sequence.
+ * ARGV: userId, voucherId, state TTL (s), order-state key prefix, sequence key
+ * TTL (s), seconds since the id epoch (the id's high bits, on the caller's clock
+ * as OrderIdGenerator draws them).
  * Answers one of: missing (keys not loaded: rebuild first, admit nothing on a
  * guess), not-started, ended (on Redis's own clock, TIME), already-purchased,
- * sold-out, accepted. Accepted means: one unit taken, the user in the buyer
- * set, the order in the stream, its state `pending`, all or nothing.
+ * sold-out, or {accepted, orderId}. Accepted means: an order id drawn, one unit
+ * taken, the user in the buyer set, the order in the stream, its state
+ * `pending`, all or nothing. The id is drawn here, not by a call of its own
+ * before the script, and only for an order that is admitted: one round trip and
+ * one client call less per order. The order-state key is named after that id,
+ * so it cannot be passed in KEYS: the script builds it from the prefix (one
+ * Redis only, which async mode needs anyway: see README, Known limits).
  */
-export const ADMIT_SCRIPT = `
+export const ADMIT_SCRIPT = `${NEXT_ORDER_ID_LUA}
 local window = redis.call('HMGET', KEYS[3], 'begin', 'end')
 local stock = redis.call('GET', KEYS[1])
 if not window[1] or not window[2] or not stock then return 'missing' end
@@ -22,14 +31,17 @@ if now < tonumber(window[1]) then return 'not-started' end
 if now >= tonumber(window[2]) then return 'ended' end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return 'already-purchased' end
 if tonumber(stock) <= 0 then return 'sold-out' end
+local orderId = next_order_id(KEYS[5], ARGV[5], ARGV[6])
+if type(orderId) == 'table' then return orderId end
 redis.call('DECR', KEYS[1])
 redis.call('SADD', KEYS[2], ARGV[1])
-local id = redis.call('XADD', KEYS[4], '*', 'orderId', ARGV[3], 'userId', ARGV[1], 'voucherId', ARGV[2])
+local id = redis.call('XADD', KEYS[4], '*', 'orderId', orderId, 'userId', ARGV[1], 'voucherId', ARGV[2])
 -- The entry id's time: the writer stores it as create_time, so both answers agree.
 local acceptedAt = string.match(id, '^(%d+)')
-redis.call('HSET', KEYS[5], 'userId', ARGV[1], 'voucherId', ARGV[2], 'state', 'pending', 'acceptedAt', acceptedAt)
-redis.call('EXPIRE', KEYS[5], ARGV[4])
-return 'accepted'
+local state = ARGV[4] .. orderId
+redis.call('HSET', state, 'userId', ARGV[1], 'voucherId', ARGV[2], 'state', 'pending', 'acceptedAt', acceptedAt)
+redis.call('EXPIRE', state, ARGV[3])
+return {'accepted', orderId}
 `;
 
 /**

@@ -3,7 +3,8 @@ import type { ChainableCommander, Result } from 'ioredis';
 import type Redis from 'ioredis';
 import { asyncSeckillConfig, AsyncSeckillConfig } from '../../config/configuration';
 import { REDIS } from '../../redis/redis.constants';
-import { RedisKeys } from '../../redis/redis-keys';
+import { RedisKeyPrefixes, RedisKeys } from '../../redis/redis-keys';
+import { orderIdSequenceAt } from '../order-id.generator';
 import { OrderBacklog } from './order-backlog';
 import { ADMIT_SCRIPT, DEAD_LETTER_SCRIPT } from './seckill-scripts';
 import {
@@ -21,18 +22,26 @@ declare module 'ioredis' {
       buyers: string,
       window: string,
       stream: string,
-      state: string,
+      orderIdSequence: string,
       userId: string,
       voucherId: string,
-      orderId: string,
       stateTtlSeconds: number,
-    ): Result<AdmissionOutcome, Context>;
+      stateKeyPrefix: string,
+      sequenceTtlSeconds: number,
+      idEpochSeconds: number,
+    ): Result<Exclude<AdmissionOutcome, 'accepted'> | ['accepted', string], Context>;
     seckillDeadLetter(...keysAndArgs: (string | number)[]): Result<number, Context>;
   }
 }
 
 export type AdmissionOutcome =
   'missing' | 'not-started' | 'ended' | 'already-purchased' | 'sold-out' | 'accepted';
+
+/** What the admission script answered: the order id when it admitted the order. */
+export type Admission =
+  | { outcome: 'accepted'; orderId: string }
+  | { outcome: 'missing' }
+  | { outcome: Exclude<AdmissionOutcome, 'accepted' | 'missing'> };
 
 export interface AcceptedOrder {
   orderId: string;
@@ -77,18 +86,25 @@ export class SeckillStockStore {
     redis.defineCommand('seckillDeadLetter', { numberOfKeys: 5, lua: DEAD_LETTER_SCRIPT });
   }
 
-  admit(order: { orderId: string; userId: number; voucherId: number }): Promise<AdmissionOutcome> {
-    return this.redis.seckillAdmit(
+  /** Runs ADMIT_SCRIPT; an admitted order's id is drawn by the script (its time: `now`). */
+  async admit(order: { userId: number; voucherId: number }, now = new Date()): Promise<Admission> {
+    const sequence = orderIdSequenceAt(now);
+    const answer = await this.redis.seckillAdmit(
       RedisKeys.seckillStock(order.voucherId),
       RedisKeys.seckillBuyers(order.voucherId),
       RedisKeys.seckillWindow(order.voucherId),
       RedisKeys.orderStream,
-      RedisKeys.asyncOrderState(order.orderId),
+      sequence.key,
       String(order.userId),
       String(order.voucherId),
-      order.orderId,
       this.config.orderStateTtlSeconds,
+      RedisKeyPrefixes.asyncOrderState,
+      sequence.keyTtlSeconds,
+      sequence.epochSeconds,
     );
+    return typeof answer === 'string'
+      ? { outcome: answer }
+      : { outcome: 'accepted', orderId: answer[1] };
   }
 
   /**
