@@ -65,10 +65,10 @@ describe('async seckill: kill -9 with orders pending (e2e, real processes)', () 
   }
 
   const pendingInGroup = async () => {
-    const summary = (await t.redis.xpending(RedisKeys.orderStream, RedisKeys.orderWriterGroup)) as [
-      number,
-      ...unknown[],
-    ];
+    const summary = (await t.redis.xpending(
+      RedisKeys.orderStream(),
+      RedisKeys.orderWriterGroup,
+    )) as [number, ...unknown[]];
     return Number(summary[0]);
   };
 
@@ -135,7 +135,7 @@ describe('async seckill: kill -9 with orders pending (e2e, real processes)', () 
       // Two consumers, named per process: the dead one's entries went to the new one.
       const consumers = (await t.redis.xinfo(
         'CONSUMERS',
-        RedisKeys.orderStream,
+        RedisKeys.orderStream(),
         RedisKeys.orderWriterGroup,
       )) as unknown[][];
       const names = consumers.map((fields) => String(fields[1]));

@@ -126,7 +126,7 @@ describe('async seckill: the order writers (e2e)', () => {
       'COUNT',
       100,
       'STREAMS',
-      RedisKeys.orderStream,
+      RedisKeys.orderStream(),
       '>',
     )) as [string, unknown[]][];
     expect(read[0][1]).toHaveLength(5);
@@ -138,7 +138,7 @@ describe('async seckill: the order writers (e2e)', () => {
     expect(await readStock(t, voucherId)).toBe(5);
     const consumers = (await t.redis.xinfo(
       'CONSUMERS',
-      RedisKeys.orderStream,
+      RedisKeys.orderStream(),
       RedisKeys.orderWriterGroup,
     )) as unknown[][];
     const pendingOf = (name: string) =>
@@ -206,7 +206,7 @@ describe('async seckill: the order writers (e2e)', () => {
       'COUNT',
       100,
       'STREAMS',
-      RedisKeys.orderStream,
+      RedisKeys.orderStream(),
       '>',
     );
     // A writer that will not claim them for a long time writes the next two, and trims.
@@ -214,14 +214,14 @@ describe('async seckill: the order writers (e2e)', () => {
     for (const s of shoppers.slice(2)) await order(voucherId, s.token).expect(202);
     await until('the later orders to be written', async () => (await backlog()).pending === 2);
     await sleep(600);
-    const kept = (await t.redis.xrange(RedisKeys.orderStream, '-', '+')) as [string, string[]][];
+    const kept = (await t.redis.xrange(RedisKeys.orderStream(), '-', '+')) as [string, string[]][];
     const keptOrders = kept.map(([, fields]) => fields[fields.indexOf('orderId') + 1]);
     expect(keptOrders).toEqual(expect.arrayContaining(early));
     await writer?.close();
 
     await startWriter();
     await until("the hung consumer's orders to be written and the stream trimmed", async () => {
-      return (await drained()) && (await t.redis.xlen(RedisKeys.orderStream)) <= 1;
+      return (await drained()) && (await t.redis.xlen(RedisKeys.orderStream())) <= 1;
     });
     expect(await readOrders(t, voucherId)).toHaveLength(4);
   });

@@ -17,9 +17,12 @@ const MYSQL_CONNECTION_CODES = new Set([
   'ER_LOCK_DEADLOCK',
 ]);
 
-/** What ioredis says when a command cannot reach Redis (we run it with no offline queue). */
+/**
+ * What ioredis says when a command cannot reach Redis (we run it with no offline queue),
+ * and what a Redis Cluster (or ioredis' Cluster client) says while a slot has no master.
+ */
 const REDIS_CONNECTION_MESSAGES =
-  /Stream isn't writeable|Connection is closed|Command timed out|Reached the max retries per request/;
+  /Stream isn't writeable|Connection is closed|Command timed out|Reached the max retries per request|Cluster isn't ready|CLUSTERDOWN|TRYAGAIN|Too many Cluster redirections|Failed to refresh slots cache|None of startup nodes is available/;
 
 interface DriverErrorLike {
   code?: unknown;
