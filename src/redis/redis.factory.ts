@@ -63,6 +63,10 @@ export function createClusterClient(
     lazyConnect: true,
     enableOfflineQueue: false,
     enableAutoPipelining: autoPipelining,
+    // ioredis groups auto-pipelined commands by the slot of their first argument: for
+    // these the first argument is a subcommand or option, not the key, and a batch of
+    // them would go to one node and come back MOVED. They go one by one.
+    autoPipeliningIgnoredCommands: ['xinfo', 'xgroup', 'xreadgroup', 'xread', 'cluster', 'time'],
     // Retrying a command on a node that went away would stall the request; a
     // refused command is a 503 and the client refreshes its slot map meanwhile.
     retryDelayOnClusterDown: 0,
