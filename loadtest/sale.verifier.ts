@@ -242,13 +242,12 @@ async function lockLeases(
   redis: RedisClient,
   keys: readonly string[],
 ): Promise<Map<string, number>> {
-  const pipeline = redis.pipeline();
-  for (const key of keys) pipeline.pttl(key);
-  const replies = (await pipeline.exec()) ?? [];
+  // One command per key, not one pipeline: on a Redis Cluster the keys are in many slots.
+  // The app's client auto-pipelines them into few round trips all the same.
+  const ttls = await Promise.all(keys.map((key) => redis.pttl(key)));
   const leases = new Map<string, number>();
-  replies.forEach(([error, ttl], i) => {
-    if (error) throw error;
-    if (ttl !== KEY_MISSING) leases.set(keys[i], ttl as number);
+  ttls.forEach((ttl, i) => {
+    if (ttl !== KEY_MISSING) leases.set(keys[i], ttl);
   });
   return leases;
 }
