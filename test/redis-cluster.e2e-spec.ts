@@ -132,7 +132,9 @@ describe('Redis Cluster (e2e)', () => {
         const shoppers = await signInShoppers(t, 40);
         for (const voucherId of vouchers) {
           const answers = await Promise.all(shoppers.map((s) => order(t, voucherId, s.token)));
-          const ids = answers.filter((res) => res.status === 202).map((res) => res.body.data as string);
+          const ids = answers
+            .filter((res) => res.status === 202)
+            .map((res) => res.body.data as string);
           expect(ids).toHaveLength(stock);
           for (const res of answers.filter((r) => r.status !== 202)) {
             expect(res.body.code).toBe('STOCK_EXHAUSTED');

@@ -154,9 +154,10 @@ export class OrderStreamWriter implements OnApplicationBootstrap, BeforeApplicat
         failures = 0;
       } catch (error) {
         if (!this.running) break;
+        // The legacy stream deleted (by another instance's loop, which drained it): done.
+        if (reader.shard.legacy && /NOGROUP|no such key/i.test((error as Error).message)) return;
         if (/NOGROUP/.test((error as Error).message)) {
           // The stream or the group is gone (Redis lost its data): start over.
-          if (reader.shard.legacy) return;
           await this.store.ensureGroup(reader.shard, reader.client).catch(() => undefined);
         } else {
           this.warn(`order writer: ${(error as Error).message}`);
@@ -168,15 +169,26 @@ export class OrderStreamWriter implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /**
-   * The legacy stream, once every entry in it is acknowledged and trimmed:
-   * deleted (with its group), and its loop ends. Its dead letters stay.
+   * The legacy stream, once every entry in it is delivered and acknowledged
+   * (nothing writes to it any more): deleted with its group, and its loop ends.
+   * Its dead letters stay. Checked once per trim interval.
    */
   private async legacyDrained(reader: ShardReader): Promise<boolean> {
     if (Date.now() < reader.nextTrimAt) return false;
     const { client, shard } = reader;
-    if ((await client.xlen(shard.stream)) > 0) return false;
-    const summary = (await client.xpending(shard.stream, GROUP)) as [number, ...unknown[]];
-    if (Number(summary[0]) > 0) return false;
+    const groups = (await client.xinfo('GROUPS', shard.stream)) as unknown[][];
+    for (const fields of groups) {
+      const info = toRecord(fields);
+      if (Number(info.pending) > 0) return false;
+      const undelivered = (await client.xrange(
+        shard.stream,
+        `(${String(info['last-delivered-id'])}`,
+        '+',
+        'COUNT',
+        1,
+      )) as RawStreamEntry[];
+      if (undelivered.length > 0) return false;
+    }
     await client.del(shard.stream);
     this.logger.log(`legacy order stream ${shard.stream} drained and deleted`);
     return true;
