@@ -1,6 +1,8 @@
 import { Cluster } from 'ioredis';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
+import { runFlashSale } from '../loadtest/flash-sale';
+import { loadtestContextOf } from '../loadtest/loadtest.context';
 import { AsyncSeckillState } from '../src/order/async/async-seckill.state';
 import { RedisKeyPrefixes, RedisKeys, voucherShard } from '../src/redis/redis-keys';
 import { RedisClusterProcess } from './support/redis-cluster';
@@ -221,6 +223,28 @@ describe('Redis Cluster (e2e)', () => {
       expect(drift.code).toBe(1);
       expect((await reconcile('--voucher', String(voucherId), '--fix')).code).toBe(0);
       expect(await redis.get(RedisKeys.seckillStock(voucherId, SHARDS))).toBe('0');
+    }, 90_000);
+  });
+
+  describe('the load test engine', () => {
+    it('runs a small async sale on the cluster and passes every check of its verifier', async () => {
+      Object.assign(process.env, { SECKILL_MODE: 'async', ASYNC_WRITER_ENABLED: 'true' });
+      const t = await startTestApp();
+      try {
+        const sale = await runFlashSale(loadtestContextOf(t.app), {
+          url: t.baseUrl,
+          users: 60,
+          stock: 20,
+          repeat: 2,
+          connections: 40,
+          mode: 'async',
+        });
+        expect(sale.verdict.checks.filter((check) => !check.passed)).toEqual([]);
+        expect(sale.verdict.passed).toBe(true);
+        expect(sale.drain).toMatchObject({ drained: true, accepted: 20, written: 20 });
+      } finally {
+        await t.close();
+      }
     }, 90_000);
   });
 
