@@ -1,8 +1,8 @@
-import type Redis from 'ioredis';
 import { performance } from 'node:perf_hooks';
+import type { RedisClient } from '../src/redis/redis.constants';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataSource } from 'typeorm';
-import { RedisKeys } from '../src/redis/redis-keys';
+import { RedisKeys, voucherShard } from '../src/redis/redis-keys';
 import { readDeadLetters } from '../src/reconcile/seckill-snapshot.reader';
 
 /** One look at MySQL while the stream drains. */
@@ -56,8 +56,10 @@ export class DrainWatch {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly voucherId: number,
+    /** ASYNC_STREAM_SHARDS: where the dead letters are. */
+    private readonly shards: number,
     private readonly pollMs = DEFAULT_POLL_MS,
   ) {
     this.loop = this.run().catch((error: unknown) => {
@@ -96,11 +98,13 @@ export class DrainWatch {
         const written = this.looks.length ? this.looks[this.looks.length - 1][1] : 0;
         if (written !== lastWritten) lastMoveAt = now;
         lastWritten = written;
-        // The dead-letter stream is read only when it has grown.
-        const letters = await this.redis.xlen(RedisKeys.orderDeadLetters);
+        // The dead-letter stream of the voucher's shard is read only when it has grown.
+        const letters = await this.redis.xlen(
+          RedisKeys.orderDeadLetters(voucherShard(this.voucherId, this.shards)),
+        );
         if (letters !== deadLetterCount) {
           deadLetterCount = letters;
-          deadLettered = (await readDeadLetters(this.redis)).filter(
+          deadLettered = (await readDeadLetters(this.redis, this.shards)).filter(
             (letter) => letter.voucherId === this.voucherId,
           ).length;
           lastMoveAt = now;

@@ -176,7 +176,13 @@ export async function runFlashSale(
   // Counting starts before the first order: the drain's end may come before the last answer.
   const watch =
     mode === 'async'
-      ? new DrainWatch(context.dataSource, context.redis, voucherId, drainPollMs(options.stock))
+      ? new DrainWatch(
+          context.dataSource,
+          context.redis,
+          voucherId,
+          context.asyncSeckill.shardCount,
+          drainPollMs(options.stock),
+        )
       : undefined;
   let fire: FireResult;
   try {

@@ -1,10 +1,9 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { appConfig, AppConfig, seckillConfig, SeckillConfig } from '../src/config/configuration';
 import { AsyncSeckillState } from '../src/order/async/async-seckill.state';
-import { REDIS } from '../src/redis/redis.constants';
+import { REDIS, RedisClient } from '../src/redis/redis.constants';
 import { UserService } from '../src/user/user.service';
 
 /**
@@ -15,7 +14,7 @@ import { UserService } from '../src/user/user.service';
 export interface LoadtestContext {
   users: UserService;
   dataSource: DataSource;
-  redis: Redis;
+  redis: RedisClient;
   adminToken: string;
   orderLockLeaseMs: number;
   /** The async seckill's reading of the stream, for the async checks. */
@@ -26,7 +25,7 @@ export function loadtestContextOf(app: INestApplicationContext): LoadtestContext
   return {
     users: app.get(UserService),
     dataSource: app.get<DataSource>(getDataSourceToken()),
-    redis: app.get<Redis>(REDIS),
+    redis: app.get<RedisClient>(REDIS),
     adminToken: app.get<AppConfig>(appConfig.KEY).adminToken,
     orderLockLeaseMs: app.get<SeckillConfig>(seckillConfig.KEY).orderLockLeaseMs,
     asyncSeckill: app.get(AsyncSeckillState),

@@ -1,10 +1,13 @@
-import type Redis from 'ioredis';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { RedisClient } from '../src/redis/redis.constants';
 import { DataSource, In } from 'typeorm';
 import { VoucherOrder } from '../src/order/voucher-order.entity';
 import { RedisKeys } from '../src/redis/redis-keys';
 import { compareSeckill, DRIFT_KINDS } from '../src/reconcile/seckill-drift';
-import { SeckillSnapshotReader, UnacknowledgedEntries } from '../src/reconcile/seckill-snapshot.reader';
+import {
+  SeckillSnapshotReader,
+  UnacknowledgedEntries,
+} from '../src/reconcile/seckill-snapshot.reader';
 import { SeckillVoucher } from '../src/voucher/seckill-voucher.entity';
 
 /** An order id the service answered 2xx with, and the shopper who sent that request. */
@@ -111,7 +114,7 @@ function result(check: SaleCheck, offendingIds: string[], detail: string): Check
  */
 export async function verifySale(
   dataSource: DataSource,
-  redis: Redis,
+  redis: RedisClient,
   facts: SaleFacts,
   options: VerifyOptions = {},
 ): Promise<SaleVerdict> {
@@ -235,20 +238,22 @@ const NO_EXPIRY = -1;
 /** Slack for clock granularity when waiting for a lease to run out. */
 const LEASE_SLACK_MS = 100;
 
-async function lockLeases(redis: Redis, keys: readonly string[]): Promise<Map<string, number>> {
-  const pipeline = redis.pipeline();
-  for (const key of keys) pipeline.pttl(key);
-  const replies = (await pipeline.exec()) ?? [];
+async function lockLeases(
+  redis: RedisClient,
+  keys: readonly string[],
+): Promise<Map<string, number>> {
+  // One command per key, not one pipeline: on a Redis Cluster the keys are in many slots.
+  // The app's client auto-pipelines them into few round trips all the same.
+  const ttls = await Promise.all(keys.map((key) => redis.pttl(key)));
   const leases = new Map<string, number>();
-  replies.forEach(([error, ttl], i) => {
-    if (error) throw error;
-    if (ttl !== KEY_MISSING) leases.set(keys[i], ttl as number);
+  ttls.forEach((ttl, i) => {
+    if (ttl !== KEY_MISSING) leases.set(keys[i], ttl);
   });
   return leases;
 }
 
 async function checkLocksReleased(
-  redis: Redis,
+  redis: RedisClient,
   facts: SaleFacts,
   waitForLeases: boolean,
 ): Promise<CheckResult> {

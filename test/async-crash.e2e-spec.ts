@@ -65,10 +65,10 @@ describe('async seckill: kill -9 with orders pending (e2e, real processes)', () 
   }
 
   const pendingInGroup = async () => {
-    const summary = (await t.redis.xpending(RedisKeys.orderStream, RedisKeys.orderWriterGroup)) as [
-      number,
-      ...unknown[],
-    ];
+    const summary = (await t.redis.xpending(
+      RedisKeys.orderStream(),
+      RedisKeys.orderWriterGroup,
+    )) as [number, ...unknown[]];
     return Number(summary[0]);
   };
 
@@ -131,11 +131,11 @@ describe('async seckill: kill -9 with orders pending (e2e, real processes)', () 
       expect(rows.map((row) => row.id).sort()).toEqual([...accepted].sort());
       expect(new Set(rows.map((row) => row.user_id)).size).toBe(STOCK);
       expect(await stockOf(t, voucherId)).toBe(0);
-      expect(Number(await t.redis.get(RedisKeys.seckillStock(voucherId)))).toBe(0);
+      expect(Number(await t.redis.get(RedisKeys.seckillStock(voucherId, 1)))).toBe(0);
       // Two consumers, named per process: the dead one's entries went to the new one.
       const consumers = (await t.redis.xinfo(
         'CONSUMERS',
-        RedisKeys.orderStream,
+        RedisKeys.orderStream(),
         RedisKeys.orderWriterGroup,
       )) as unknown[][];
       const names = consumers.map((fields) => String(fields[1]));

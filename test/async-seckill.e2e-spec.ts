@@ -47,7 +47,7 @@ describe('async seckill (e2e)', () => {
   const backlog = () => t.app.get(AsyncSeckillState).backlog();
   const drained = async () => (await backlog()).pending === 0;
   const redisStock = async (voucherId: number) =>
-    Number(await t.redis.get(RedisKeys.seckillStock(voucherId)));
+    Number(await t.redis.get(RedisKeys.seckillStock(voucherId, 1)));
 
   it('flash crowd: as many 202s as units, each accepted order in MySQL once, nothing else', async () => {
     const stock = 40;
@@ -75,7 +75,7 @@ describe('async seckill (e2e)', () => {
     expect(new Set(rows.map((row) => row.user_id)).size).toBe(stock);
     expect(await readStock(t, voucherId)).toBe(0);
     expect(await redisStock(voucherId)).toBe(0);
-    expect(await t.redis.scard(RedisKeys.seckillBuyers(voucherId))).toBe(stock);
+    expect(await t.redis.scard(RedisKeys.seckillBuyers(voucherId, 1))).toBe(stock);
   });
 
   it('answers 202 with state pending before MySQL has the order, created after', async () => {
@@ -137,9 +137,9 @@ describe('async seckill (e2e)', () => {
       const [shopper] = await signInShoppers(t, 1);
       const voucherId = await createSeckillVoucher(t.api, { stock: 5 });
       // The window as Redis holds it ended a minute ago; the offer MySQL has is open.
-      await t.redis.hset(RedisKeys.seckillWindow(voucherId), 'end', Date.now() - 60_000);
+      await t.redis.hset(RedisKeys.seckillWindow(voucherId, 1), 'end', Date.now() - 60_000);
       expect((await order(voucherId, shopper.token).expect(409)).body.code).toBe('SECKILL_ENDED');
-      await t.redis.hset(RedisKeys.seckillWindow(voucherId), {
+      await t.redis.hset(RedisKeys.seckillWindow(voucherId, 1), {
         begin: Date.now() + 60_000,
         end: Date.now() + HOUR,
       });
@@ -227,7 +227,7 @@ describe('async seckill (e2e)', () => {
 
     expect((await order(voucherId, a2.token).expect(409)).body.code).toBe('ALREADY_PURCHASED');
     expect(await redisStock(voucherId)).toBe(3);
-    expect(await t.redis.sismember(RedisKeys.seckillBuyers(voucherId), String(b.id))).toBe(1);
+    expect(await t.redis.sismember(RedisKeys.seckillBuyers(voucherId, 1), String(b.id))).toBe(1);
     const res = await order(voucherId, c2.token).expect(202);
     await until('the order after the rebuild to be written', drained);
     expect((await readOrders(t, voucherId)).map((row) => row.id)).toContain(res.body.data);
@@ -244,7 +244,10 @@ describe('async seckill (e2e)', () => {
       await blocker.query('LOCK TABLES tb_voucher_order WRITE');
       for (const s of shoppers) await order(voucherId, s.token).expect(202);
       // The keys go (but not the stream): the rebuild must count the 3 pending orders.
-      await t.redis.del(RedisKeys.seckillStock(voucherId), RedisKeys.seckillBuyers(voucherId));
+      await t.redis.del(
+        RedisKeys.seckillStock(voucherId, 1),
+        RedisKeys.seckillBuyers(voucherId, 1),
+      );
       await blocker.query('UNLOCK TABLES');
       const rebuild = await t.app.get(AsyncSeckillState).rebuildFromMysql(voucherId);
       expect(rebuild).toMatchObject({ voucherId, stock: 7, buyers: 3 });

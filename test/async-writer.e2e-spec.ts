@@ -60,7 +60,7 @@ describe('async seckill: the order writers (e2e)', () => {
   const backlog = () => t.app.get(AsyncSeckillState).backlog();
   const drained = async () => (await backlog()).pending === 0;
   const redisStock = async (voucherId: number) =>
-    Number(await t.redis.get(RedisKeys.seckillStock(voucherId)));
+    Number(await t.redis.get(RedisKeys.seckillStock(voucherId, 1)));
 
   it('answers GET with state pending until a writer has written the order, then created', async () => {
     const [shopper] = await signInShoppers(t, 1);
@@ -92,7 +92,7 @@ describe('async seckill: the order writers (e2e)', () => {
     const shoppers = await signInShoppers(t, 3);
     const voucherId = await createSeckillVoucher(t.api, { stock: 10 });
     for (const s of shoppers) await order(voucherId, s.token).expect(202);
-    await t.redis.del(RedisKeys.seckillStock(voucherId), RedisKeys.seckillBuyers(voucherId));
+    await t.redis.del(RedisKeys.seckillStock(voucherId, 1), RedisKeys.seckillBuyers(voucherId, 1));
 
     const rebuild = await t.app.get(AsyncSeckillState).rebuildFromMysql(voucherId);
 
@@ -105,7 +105,7 @@ describe('async seckill: the order writers (e2e)', () => {
       buyers: 3,
     });
     expect(await redisStock(voucherId)).toBe(7);
-    expect((await t.redis.smembers(RedisKeys.seckillBuyers(voucherId))).sort()).toEqual(
+    expect((await t.redis.smembers(RedisKeys.seckillBuyers(voucherId, 1))).sort()).toEqual(
       shoppers.map((s) => String(s.id)).sort(),
     );
     await startWriter();
@@ -126,7 +126,7 @@ describe('async seckill: the order writers (e2e)', () => {
       'COUNT',
       100,
       'STREAMS',
-      RedisKeys.orderStream,
+      RedisKeys.orderStream(),
       '>',
     )) as [string, unknown[]][];
     expect(read[0][1]).toHaveLength(5);
@@ -138,7 +138,7 @@ describe('async seckill: the order writers (e2e)', () => {
     expect(await readStock(t, voucherId)).toBe(5);
     const consumers = (await t.redis.xinfo(
       'CONSUMERS',
-      RedisKeys.orderStream,
+      RedisKeys.orderStream(),
       RedisKeys.orderWriterGroup,
     )) as unknown[][];
     const pendingOf = (name: string) =>
@@ -174,9 +174,9 @@ describe('async seckill: the order writers (e2e)', () => {
       }),
     ]);
     expect(await redisStock(voucherId)).toBe(2);
-    expect(await t.redis.sismember(RedisKeys.seckillBuyers(voucherId), String(poisoned.id))).toBe(
-      0,
-    );
+    expect(
+      await t.redis.sismember(RedisKeys.seckillBuyers(voucherId, 1), String(poisoned.id)),
+    ).toBe(0);
     expect((await getOrder(poisonId, poisoned.token).expect(200)).body.data).toMatchObject({
       id: poisonId,
       state: 'failed',
@@ -206,7 +206,7 @@ describe('async seckill: the order writers (e2e)', () => {
       'COUNT',
       100,
       'STREAMS',
-      RedisKeys.orderStream,
+      RedisKeys.orderStream(),
       '>',
     );
     // A writer that will not claim them for a long time writes the next two, and trims.
@@ -214,14 +214,14 @@ describe('async seckill: the order writers (e2e)', () => {
     for (const s of shoppers.slice(2)) await order(voucherId, s.token).expect(202);
     await until('the later orders to be written', async () => (await backlog()).pending === 2);
     await sleep(600);
-    const kept = (await t.redis.xrange(RedisKeys.orderStream, '-', '+')) as [string, string[]][];
+    const kept = (await t.redis.xrange(RedisKeys.orderStream(), '-', '+')) as [string, string[]][];
     const keptOrders = kept.map(([, fields]) => fields[fields.indexOf('orderId') + 1]);
     expect(keptOrders).toEqual(expect.arrayContaining(early));
     await writer?.close();
 
     await startWriter();
     await until("the hung consumer's orders to be written and the stream trimmed", async () => {
-      return (await drained()) && (await t.redis.xlen(RedisKeys.orderStream)) <= 1;
+      return (await drained()) && (await t.redis.xlen(RedisKeys.orderStream())) <= 1;
     });
     expect(await readOrders(t, voucherId)).toHaveLength(4);
   });

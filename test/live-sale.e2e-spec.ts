@@ -225,12 +225,12 @@ describe('live sale view: the event stream (e2e)', () => {
       // No writer: the accepted orders stay in the stream, as a backlog.
       restoreEnv = overrideEnv({ SECKILL_MODE: 'async', ASYNC_WRITER_ENABLED: 'false' });
       admitter = await startTestApp();
-      // The backlog is the whole stream's: start from an empty one, whatever earlier
+      // The backlog is the whole stream's (one shard by default): start from an empty one, whatever earlier
       // specs left in this Redis db (a poison entry's dead letter, say).
-      await admitter.redis.del(RedisKeys.orderStream, RedisKeys.orderDeadLetters);
+      await admitter.redis.del(RedisKeys.orderStream(), RedisKeys.orderDeadLetters());
       await admitter.redis.xgroup(
         'CREATE',
-        RedisKeys.orderStream,
+        RedisKeys.orderStream(),
         RedisKeys.orderWriterGroup,
         '0',
         'MKSTREAM',

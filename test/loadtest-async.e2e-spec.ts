@@ -77,7 +77,7 @@ describe('loadtest engine --mode async against the real service (SECKILL_MODE=as
 
     it('reports a dead-lettered order, naming it', async () => {
       const letterId = await context.redis.xadd(
-        RedisKeys.orderDeadLetters,
+        RedisKeys.orderDeadLetters(),
         '*',
         'orderId',
         '123456789',
@@ -104,12 +104,12 @@ describe('loadtest engine --mode async against the real service (SECKILL_MODE=as
         expect(check.offendingIds).toEqual(['123456789']);
         expect(check.detail).toContain('planted by the test');
       } finally {
-        await context.redis.xdel(RedisKeys.orderDeadLetters, letterId!);
+        await context.redis.xdel(RedisKeys.orderDeadLetters(), letterId!);
       }
     });
 
     it('reports Redis stock that disagrees with MySQL', async () => {
-      const key = RedisKeys.seckillStock(sale.voucherId);
+      const key = RedisKeys.seckillStock(sale.voucherId, 1);
       const stock = await context.redis.get(key);
       await context.redis.set(key, '5');
       try {

@@ -53,7 +53,7 @@ describe('async mode: kill -9 of one of two instances with orders pending (e2e, 
   const consumers = async () => {
     const rows = (await t.redis.xinfo(
       'CONSUMERS',
-      RedisKeys.orderStream,
+      RedisKeys.orderStream(0),
       RedisKeys.orderWriterGroup,
     )) as unknown[][];
     return rows.map((fields) => ({ name: String(fields[1]), pending: Number(fields[3]) }));

@@ -45,7 +45,7 @@ describe('npm run reconcile (e2e)', () => {
   let t: TestApp;
   let voucherId: number;
   let orders: { id: string; userId: number }[];
-  const stockKey = () => RedisKeys.seckillStock(voucherId);
+  const stockKey = () => RedisKeys.seckillStock(voucherId, 1);
 
   beforeAll(async () => {
     Object.assign(process.env, {
@@ -104,7 +104,7 @@ describe('npm run reconcile (e2e)', () => {
 
   it('names the order whose buyer left the set (in --json), and --fix puts the buyer back', async () => {
     const [victim] = orders;
-    await t.redis.srem(RedisKeys.seckillBuyers(voucherId), String(victim.userId));
+    await t.redis.srem(RedisKeys.seckillBuyers(voucherId, 1), String(victim.userId));
     const run = await reconcile('--voucher', String(voucherId), '--json');
     expect(run.code).toBe(1);
     const report = JSON.parse(run.stdout) as ReconcileReport;
@@ -114,13 +114,13 @@ describe('npm run reconcile (e2e)', () => {
     ]);
 
     expect((await reconcile('--voucher', String(voucherId), '--fix')).code).toBe(0);
-    expect(await t.redis.sismember(RedisKeys.seckillBuyers(voucherId), String(victim.userId))).toBe(
-      1,
-    );
+    expect(
+      await t.redis.sismember(RedisKeys.seckillBuyers(voucherId, 1), String(victim.userId)),
+    ).toBe(1);
   });
 
   it('reports missing keys (a flushed Redis) and rebuilds them with --fix', async () => {
-    await t.redis.del(stockKey(), RedisKeys.seckillWindow(voucherId));
+    await t.redis.del(stockKey(), RedisKeys.seckillWindow(voucherId, 1));
     const run = await reconcile('--voucher', String(voucherId));
     expect(run.stdout).toContain('keysMissing: no stock or window key');
     expect(run.code).toBe(1);

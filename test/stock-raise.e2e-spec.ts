@@ -109,7 +109,10 @@ describe.each(['sync', 'async'] as const)('PATCH /voucher/seckill/:id, %s mode (
   if (mode === 'async') {
     it('raises MySQL only when the Redis keys are not loaded, and the rebuild counts the raise once', async () => {
       const voucherId = await createSeckillVoucher(t.api, { stock: 5 });
-      await t.redis.del(RedisKeys.seckillWindow(voucherId), RedisKeys.seckillStock(voucherId));
+      await t.redis.del(
+        RedisKeys.seckillWindow(voucherId, 1),
+        RedisKeys.seckillStock(voucherId, 1),
+      );
 
       const res = await raise(voucherId, { units: 3 }).expect(200);
       expect(res.body.data).toEqual({ voucherId, stock: 8, redisStock: null });

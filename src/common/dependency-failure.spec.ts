@@ -18,6 +18,15 @@ function maxRetriesError(): Error {
 
 describe(dependencyBehind.name, () => {
   it.each<[string, unknown, Dependency | undefined]>([
+    // redis: a Redis Cluster without a master for a slot, or moving one
+    ['a cluster that is down', new Error('CLUSTERDOWN The cluster is down'), 'redis'],
+    [
+      'a cluster client not ready',
+      new Error("Cluster isn't ready and enableOfflineQueue options is false"),
+      'redis',
+    ],
+    ['a redirection not followed', new Error('MOVED 14964 127.0.0.1:50866'), 'redis'],
+    ['a message that merely mentions MOVED', new Error('row MOVED 1 away'), undefined],
     // mysql: the database could not be talked to
     ['connection refused', mysqlError('ECONNREFUSED', 'connect ECONNREFUSED', true), 'mysql'],
     ['a fatal error whatever its code', mysqlError('ER_SOMETHING_NEW', 'gone', true), 'mysql'],

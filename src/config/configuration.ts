@@ -41,6 +41,8 @@ export const databaseConfig = section('database', (env) => ({
 
 export const redisConfig = section('redis', (env) => ({
   url: env.REDIS_URL,
+  /** A Redis Cluster's seed nodes (host:port); empty: the one Redis at `url`. */
+  clusterNodes: splitUrlList(env.REDIS_CLUSTER_NODES),
   timeoutMs: env.DEPENDENCY_TIMEOUT_MS,
 }));
 
@@ -83,6 +85,8 @@ export const asyncSeckillConfig = section('asyncSeckill', (env) => ({
   claimIdleMs: env.ASYNC_CLAIM_IDLE_MS,
   trimIntervalMs: env.ASYNC_TRIM_INTERVAL_MS,
   orderStateTtlSeconds: env.ASYNC_ORDER_STATE_TTL_SECONDS,
+  /** Order stream shards: voucher v's keys and orders are in shard v mod streamShards. */
+  streamShards: env.ASYNC_STREAM_SHARDS,
 }));
 
 /** `npm run start:cluster` (src/cluster.ts): the primary forks this many workers. */

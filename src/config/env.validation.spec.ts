@@ -113,6 +113,7 @@ describe(validateEnv.name, () => {
       DB_NAME: 'seckill',
       DB_POOL_SIZE: 20,
       REDIS_URL: 'redis://127.0.0.1:6379/0',
+      REDIS_CLUSTER_NODES: '',
       REDIS_LOCK_URLS: '',
       DEPENDENCY_TIMEOUT_MS: 1000,
       ORDER_SETTLE_TIMEOUT_MS: 500,
@@ -138,6 +139,7 @@ describe(validateEnv.name, () => {
       ASYNC_CLAIM_IDLE_MS: 15_000,
       ASYNC_TRIM_INTERVAL_MS: 5000,
       ASYNC_ORDER_STATE_TTL_SECONDS: 604_800,
+      ASYNC_STREAM_SHARDS: 1,
     });
   });
 
@@ -147,6 +149,25 @@ describe(validateEnv.name, () => {
       /"WORKERS" must be greater than or equal to 1/,
     );
     expect(() => validateEnv({ WORKERS: 'many' })).toThrow(/"WORKERS" must be a number/);
+  });
+
+  it('takes a Redis Cluster as host:port seeds, and 8 stream shards with it', () => {
+    const env = validateEnv({ REDIS_CLUSTER_NODES: '127.0.0.1:7000, redis-a:7001,[::1]:7002' });
+
+    expect(env.REDIS_CLUSTER_NODES).toBe('127.0.0.1:7000, redis-a:7001,[::1]:7002');
+    expect(env.ASYNC_STREAM_SHARDS).toBe(8);
+  });
+
+  it.each([
+    [
+      'redis://127.0.0.1:7000',
+      /"REDIS_CLUSTER_NODES" holds redis:\/\/127.0.0.1:7000, not a host:port/,
+    ],
+    ['127.0.0.1', /"REDIS_CLUSTER_NODES" holds 127.0.0.1, not a host:port/],
+    ['127.0.0.1:70000', /not a host:port/],
+    ['127.0.0.1:7000,127.0.0.1:7000', /"REDIS_CLUSTER_NODES" names a node twice/],
+  ])('refuses REDIS_CLUSTER_NODES=%s', (value, message) => {
+    expect(() => validateEnv({ REDIS_CLUSTER_NODES: value })).toThrow(message);
   });
 
   it('converts values and drops variables it does not know', () => {

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import * as Joi from 'joi';
 import { lockWaitSeconds } from '../database/session-settings';
+import { MAX_STREAM_SHARDS } from '../redis/redis-keys';
 
 /** `a, b,,c` -> ['a', 'b', 'c']. */
 export function splitUrlList(value: string): string[] {
@@ -9,6 +10,12 @@ export function splitUrlList(value: string): string[] {
     .split(',')
     .map((url) => url.trim())
     .filter((url) => url.length > 0);
+}
+
+/** `host:port`, the host a name, an IPv4 address or a bracketed IPv6 one. */
+function isHostPort(value: string): boolean {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
+  return match !== null && Number(match[2]) >= 1 && Number(match[2]) <= 65_535;
 }
 
 function isRedisUrl(value: string): boolean {
@@ -121,6 +128,29 @@ export const envValidationSchema = Joi.object({
       return value;
     }),
 
+  /**
+   * A Redis Cluster (comma-separated host:port of some or all of its masters): when set, the
+   * service's Redis (sessions, caches, ids, locks, the async path) is that cluster and REDIS_URL
+   * is not used for it.
+   */
+  REDIS_CLUSTER_NODES: Joi.string()
+    .allow('')
+    .default('')
+    .custom((value: string, helpers) => {
+      const nodes = splitUrlList(value);
+      for (const node of nodes) {
+        if (!isHostPort(node)) {
+          return helpers.message({
+            custom: `"REDIS_CLUSTER_NODES" holds ${node}, not a host:port`,
+          });
+        }
+      }
+      if (new Set(nodes).size !== nodes.length) {
+        return helpers.message({ custom: '"REDIS_CLUSTER_NODES" names a node twice' });
+      }
+      return value;
+    }),
+
   /** How long a call to MySQL or Redis may take before the request answers 503. */
   DEPENDENCY_TIMEOUT_MS: Joi.number().integer().min(50).max(30_000).default(1000),
   /**
@@ -198,6 +228,16 @@ export const envValidationSchema = Joi.object({
     .integer()
     .min(60)
     .default(7 * 24 * 3600),
+  /**
+   * Order stream shards (async mode): a voucher's keys and orders live in shard
+   * voucherId mod N, each shard a hash tag of its own (see README, Redis Cluster).
+   * Every instance must use the same N. Default: 1 on one Redis, 8 on a cluster.
+   */
+  ASYNC_STREAM_SHARDS: Joi.number()
+    .integer()
+    .min(1)
+    .max(MAX_STREAM_SHARDS)
+    .default((env: { REDIS_CLUSTER_NODES?: string }) => (env.REDIS_CLUSTER_NODES ? 8 : 1)),
 }).custom((env: { DEPENDENCY_TIMEOUT_MS: number; ORDER_LOCK_LEASE_MS: number }, helpers) => {
   const minimum = minimumOrderLockLeaseMs(env.DEPENDENCY_TIMEOUT_MS);
   if (env.ORDER_LOCK_LEASE_MS <= minimum) {
@@ -225,6 +265,7 @@ export interface Env {
   DB_POOL_SIZE: number;
   REDIS_URL: string;
   REDIS_LOCK_URLS: string;
+  REDIS_CLUSTER_NODES: string;
   DEPENDENCY_TIMEOUT_MS: number;
   ORDER_SETTLE_TIMEOUT_MS: number;
   ADMIN_TOKEN: string;
@@ -251,6 +292,7 @@ export interface Env {
   ASYNC_CLAIM_IDLE_MS: number;
   ASYNC_TRIM_INTERVAL_MS: number;
   ASYNC_ORDER_STATE_TTL_SECONDS: number;
+  ASYNC_STREAM_SHARDS: number;
 }
 
 /**

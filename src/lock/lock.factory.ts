@@ -1,13 +1,13 @@
 import { Logger } from '@nestjs/common';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../redis/redis.constants';
 import Redlock from 'redlock';
 import { LockConfig } from '../config/configuration';
-import { createRedisClient } from '../redis/redis.factory';
+import { createSingleClient } from '../redis/redis.factory';
 import { SingleRedisRedlock } from './single-redis-redlock';
 
 /** Where the locks live: the shared client, or clients of their own (closed on shutdown). */
 export interface LockMasters {
-  clients: Redis[];
+  clients: RedisClient[];
   owned: boolean;
 }
 
@@ -17,7 +17,7 @@ export interface LockMasters {
  * clock drift (1 % of the lease + 2 ms) from the validity of every lock.
  * On one Redis, SingleRedisRedlock: the same answers in fewer round trips.
  */
-export function createRedlock(clients: Redis[]): Redlock {
+export function createRedlock(clients: RedisClient[]): Redlock {
   const redlock =
     clients.length === 1
       ? new SingleRedisRedlock(clients[0], { retryCount: 0 })
@@ -35,7 +35,7 @@ export function createRedlock(clients: Redis[]): Redlock {
  */
 export async function connectLockMasters(
   config: LockConfig,
-  shared: Redis,
+  shared: RedisClient,
   logger = new Logger('LockMasters'),
 ): Promise<LockMasters> {
   if (config.urls.length === 0) return { clients: [shared], owned: false };
@@ -43,7 +43,7 @@ export async function connectLockMasters(
     // No auto-pipelining: behind a hung master's stuck batch a command would wait one
     // more command timeout, and a lock attempt (acquire, then undo) must fit in one
     // DEPENDENCY_TIMEOUT_MS. A request sends one script per master, nothing to batch.
-    const client = createRedisClient(
+    const client = createSingleClient(
       { url, timeoutMs: config.timeoutMs },
       { autoPipelining: false },
     );

@@ -1,7 +1,6 @@
 import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { lockConfig, LockConfig } from '../config/configuration';
-import { REDIS } from '../redis/redis.constants';
+import { REDIS, RedisClient } from '../redis/redis.constants';
 import { LOCK_MASTERS, REDLOCK } from './lock.constants';
 import { closeLockMasters, connectLockMasters, createRedlock, LockMasters } from './lock.factory';
 import { LockService } from './lock.service';
@@ -11,7 +10,7 @@ import { LockService } from './lock.service';
     {
       provide: LOCK_MASTERS,
       inject: [lockConfig.KEY, REDIS],
-      useFactory: (config: LockConfig, redis: Redis) => connectLockMasters(config, redis),
+      useFactory: (config: LockConfig, redis: RedisClient) => connectLockMasters(config, redis),
     },
     {
       provide: REDLOCK,

@@ -1,5 +1,5 @@
-import type Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
+import type { RedisClient } from '../redis/redis.constants';
 import Redlock, {
   ExecutionError,
   ExecutionResult,
@@ -34,12 +34,12 @@ interface ReleaseCommand {
  * quorum is that master, so nothing of the Redlock algorithm is given up.
  */
 export class SingleRedisRedlock extends Redlock {
-  private readonly client: Redis & ReleaseCommand;
+  private readonly client: RedisClient & ReleaseCommand;
 
-  constructor(client: Redis, settings: Partial<Settings>) {
+  constructor(client: RedisClient, settings: Partial<Settings>) {
     super([client], settings);
     client.defineCommand('redlockReleaseOne', { numberOfKeys: 1, lua: RELEASE_ONE });
-    this.client = client as Redis & ReleaseCommand;
+    this.client = client as RedisClient & ReleaseCommand;
   }
 
   override async acquire(

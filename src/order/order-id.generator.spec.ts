@@ -1,8 +1,9 @@
 import type Redis from 'ioredis';
-import { RedisKeys } from '../redis/redis-keys';
+import { orderIdShard, RedisKeys } from '../redis/redis-keys';
 import {
   composeOrderId,
   ID_EPOCH_SECONDS,
+  MAX_SEQUENCE,
   OrderIdGenerator,
   orderIdSequenceAt,
   sequenceDay,
@@ -13,21 +14,30 @@ const NOW = new Date('2026-11-24T10:00:00.000Z');
 const NOW_SECONDS = 1_795_514_400;
 
 describe(composeOrderId.name, () => {
-  it('puts the seconds since 2022-01-01 above a 32-bit sequence', () => {
-    expect(composeOrderId(ID_EPOCH_SECONDS, 1)).toBe('1');
-    expect(composeOrderId(ID_EPOCH_SECONDS + 1, 5)).toBe('4294967301');
-    expect(composeOrderId(NOW_SECONDS, 7)).toBe('663654910604083207');
+  it('puts the seconds since 2022-01-01 above a 26-bit sequence and a 6-bit shard', () => {
+    expect(composeOrderId(ID_EPOCH_SECONDS, 1)).toBe('64');
+    expect(composeOrderId(ID_EPOCH_SECONDS, 1, 3)).toBe('67');
+    expect(composeOrderId(ID_EPOCH_SECONDS + 1, 5)).toBe(String(2 ** 32 + 5 * 64));
+    expect(composeOrderId(NOW_SECONDS, 7, 63)).toBe(
+      String((BigInt(NOW_SECONDS - ID_EPOCH_SECONDS) << 32n) + 7n * 64n + 63n),
+    );
   });
 
   it('answers a decimal string that splits back into its parts', () => {
-    const id = BigInt(composeOrderId(NOW_SECONDS, 0xffff_ffff));
+    const id = BigInt(composeOrderId(NOW_SECONDS, MAX_SEQUENCE - 1, 5));
 
     expect(id >> 32n).toBe(BigInt(NOW_SECONDS - ID_EPOCH_SECONDS));
-    expect(id & 0xffff_ffffn).toBe(0xffff_ffffn);
+    expect((id & 0xffff_ffffn) >> 6n).toBe(BigInt(MAX_SEQUENCE - 1));
+    expect(orderIdShard(id.toString())).toBe(5);
+  });
+
+  it('never gives two shards the same id', () => {
+    expect(composeOrderId(NOW_SECONDS, 1, 0)).not.toBe(composeOrderId(NOW_SECONDS, 1, 1));
+    expect(() => composeOrderId(NOW_SECONDS, 1, 64)).toThrow(RangeError);
   });
 
   it('gives an id of a later second a greater value, whatever the sequences', () => {
-    const earlier = BigInt(composeOrderId(NOW_SECONDS, 0xffff_ffff));
+    const earlier = BigInt(composeOrderId(NOW_SECONDS, MAX_SEQUENCE - 1, 63));
     const later = BigInt(composeOrderId(NOW_SECONDS + 1, 1));
 
     expect(later > earlier).toBe(true);
@@ -44,7 +54,7 @@ describe(composeOrderId.name, () => {
 
     expect(id).toMatch(/^[1-9][0-9]*$/);
     expect(BigInt(id) > BigInt(Number.MAX_SAFE_INTEGER)).toBe(true);
-    expect(BigInt(id) & 0xffff_ffffn).toBe(3n);
+    expect(BigInt(id) & 0xffff_ffffn).toBe(3n * 64n);
   });
 });
 
@@ -82,7 +92,7 @@ describe(OrderIdGenerator.name, () => {
 
     expect(redis.nextOrderSequence).toHaveBeenCalledTimes(1);
     expect(redis.nextOrderSequence.mock.calls[0][0]).toBe(RedisKeys.orderIdSequence('2026:11:24'));
-    expect(redis.nextOrderSequence.mock.calls[0][0]).toBe('icr:order:2026:11:24');
+    expect(redis.nextOrderSequence.mock.calls[0][0]).toBe('icr:order:{s0}:2026:11:24');
   });
 
   it('uses whole seconds', async () => {
@@ -99,12 +109,12 @@ describe(OrderIdGenerator.name, () => {
     await sut.next(NOW);
 
     const [key, seconds] = redis.nextOrderSequence.mock.calls[0];
-    expect(key).toBe('icr:order:2026:11:24');
+    expect(key).toBe('icr:order:{s0}:2026:11:24');
     expect(seconds).toBeGreaterThan(DAY_SECONDS);
   });
 
   it('refuses a sequence that would spill into the seconds', () => {
-    expect(() => composeOrderId(NOW_SECONDS, 2 ** 32)).toThrow(RangeError);
+    expect(() => composeOrderId(NOW_SECONDS, MAX_SEQUENCE)).toThrow(RangeError);
     expect(() => composeOrderId(NOW_SECONDS, 0)).toThrow(RangeError);
   });
 
@@ -121,10 +131,10 @@ describe(orderIdSequenceAt.name, () => {
     const before = orderIdSequenceAt(new Date('2026-11-24T23:59:59.999Z'));
     const after = orderIdSequenceAt(new Date('2026-11-25T00:00:00.000Z'));
 
-    expect(before.key).toBe('icr:order:2026:11:24');
-    expect(after.key).toBe('icr:order:2026:11:25');
-    expect(orderIdSequenceAt(new Date('2026-11-24T10:00:00.000Z')).key).toBe(
-      'icr:order:2026:11:24',
+    expect(before.key).toBe('icr:order:{s0}:2026:11:24');
+    expect(after.key).toBe('icr:order:{s0}:2026:11:25');
+    expect(orderIdSequenceAt(new Date('2026-11-24T10:00:00.000Z'), 5).key).toBe(
+      'icr:order:{s5}:2026:11:24',
     );
     expect(after.epochSeconds - before.epochSeconds).toBe(1);
   });

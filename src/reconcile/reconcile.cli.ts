@@ -1,8 +1,7 @@
 import { getDataSourceToken } from '@nestjs/typeorm';
-import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { intFlag, logPhase, parseFlags, runCli, UsageError } from '../common/cli';
-import { REDIS } from '../redis/redis.constants';
+import { REDIS, RedisClient } from '../redis/redis.constants';
 import { reconcileSeckill } from './reconciler';
 import { formatReconcile } from './reconcile.report';
 import { SeckillSnapshotReader } from './seckill-snapshot.reader';
@@ -53,7 +52,7 @@ async function main(): Promise<number> {
   try {
     const reader = new SeckillSnapshotReader(
       app.get<DataSource>(getDataSourceToken()),
-      app.get<Redis>(REDIS),
+      app.get<RedisClient>(REDIS),
       streamOf(app),
     );
     if (voucher !== undefined && !(await reader.isSeckillVoucher(voucher))) {

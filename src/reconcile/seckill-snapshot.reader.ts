@@ -1,5 +1,5 @@
-import type Redis from 'ioredis';
 import { DataSource } from 'typeorm';
+import type { RedisClient } from '../redis/redis.constants';
 import type { OrderStreamEntry } from '../order/async/stream-entries';
 import { RedisKeys } from '../redis/redis-keys';
 import { DeadLetter, MysqlSeckillSide, RedisSeckillSide, StreamOrder } from './seckill-drift';
@@ -7,6 +7,8 @@ import { DeadLetter, MysqlSeckillSide, RedisSeckillSide, StreamOrder } from './s
 /** The service's own reading of the stream (AsyncSeckillState): what its rebuild counts. */
 export interface UnacknowledgedEntries {
   unacknowledgedEntries(voucherId?: number): Promise<OrderStreamEntry[]>;
+  /** ASYNC_STREAM_SHARDS (the key layout). */
+  readonly shardCount: number;
 }
 
 /** Stream entries read per XRANGE / XPENDING call: a big backlog never blocks Redis long. */
@@ -55,7 +57,7 @@ const toOrder = (entry: OrderStreamEntry): StreamOrder => ({
 export class SeckillSnapshotReader {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly stream: UnacknowledgedEntries,
   ) {}
 
@@ -80,12 +82,14 @@ export class SeckillSnapshotReader {
       await this.stream.unacknowledgedEntries(voucherIds.length === 1 ? voucherIds[0] : undefined)
     ).map(toOrder);
     const sides = new Map<number, RedisSeckillSide>();
+    const shards = this.stream.shardCount;
     for (const voucherId of voucherIds) {
+      // One voucher's keys: one slot, as a MULTI on a Redis Cluster needs.
       const replies = await this.redis
         .multi()
-        .get(RedisKeys.seckillStock(voucherId))
-        .exists(RedisKeys.seckillWindow(voucherId))
-        .smembers(RedisKeys.seckillBuyers(voucherId))
+        .get(RedisKeys.seckillStock(voucherId, shards))
+        .exists(RedisKeys.seckillWindow(voucherId, shards))
+        .smembers(RedisKeys.seckillBuyers(voucherId, shards))
         .exec();
       const [[stockError, stock], [windowError, window], [buyersError, buyers]] = replies ?? [];
       const error = stockError ?? windowError ?? buyersError;
@@ -121,26 +125,31 @@ export class SeckillSnapshotReader {
     });
   }
 
-  /** Every entry of the dead-letter stream. */
+  /** Every entry of the dead-letter streams. */
   deadLetters(): Promise<DeadLetter[]> {
-    return readDeadLetters(this.redis);
+    return readDeadLetters(this.redis, this.stream.shardCount);
   }
 }
 
-/** Every entry of the dead-letter stream, read in pages. */
-export async function readDeadLetters(redis: Redis): Promise<DeadLetter[]> {
+/** The dead-letter streams: every shard's, and the legacy one (from before the shards). */
+export function deadLetterStreams(shards: number): string[] {
+  return [
+    ...Array.from({ length: shards }, (_, shard) => RedisKeys.orderDeadLetters(shard)),
+    RedisKeys.legacyOrderDeadLetters,
+  ];
+}
+
+/** Every entry of the dead-letter streams, read in pages. */
+export async function readDeadLetters(redis: RedisClient, shards: number): Promise<DeadLetter[]> {
   const letters: DeadLetter[] = [];
-  let start = '-';
-  for (;;) {
-    const page = (await redis.xrange(
-      RedisKeys.orderDeadLetters,
-      start,
-      '+',
-      'COUNT',
-      PAGE,
-    )) as StreamEntry[];
-    letters.push(...page.map(toDeadLetter));
-    if (page.length < PAGE) return letters;
-    start = `(${page[page.length - 1][0]}`;
+  for (const stream of deadLetterStreams(shards)) {
+    let start = '-';
+    for (;;) {
+      const page = (await redis.xrange(stream, start, '+', 'COUNT', PAGE)) as StreamEntry[];
+      letters.push(...page.map(toDeadLetter));
+      if (page.length < PAGE) break;
+      start = `(${page[page.length - 1][0]}`;
+    }
   }
+  return letters;
 }

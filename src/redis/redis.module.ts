@@ -1,7 +1,6 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { redisConfig, RedisConfig } from '../config/configuration';
-import { REDIS } from './redis.constants';
+import { REDIS, RedisClient } from './redis.constants';
 import { connectRedis } from './redis.factory';
 
 @Global()
@@ -16,7 +15,7 @@ import { connectRedis } from './redis.factory';
   exports: [REDIS],
 })
 export class RedisModule implements OnApplicationShutdown {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
 
   async onApplicationShutdown(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
-import { REDIS } from '../redis/redis.constants';
+import { asyncSeckillConfig, AsyncSeckillConfig } from '../config/configuration';
+import { REDIS, RedisClient } from '../redis/redis.constants';
 import { RedisKeys } from '../redis/redis-keys';
 import { addStats, emptyStats, parseStats, SaleStats } from './sale-stats';
 import { STATS_TTL_MS } from './sales.constants';
@@ -19,16 +19,24 @@ export interface FleetStats {
  */
 @Injectable()
 export class SaleStatsStore {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(
+    @Inject(REDIS) private readonly redis: RedisClient,
+    @Inject(asyncSeckillConfig.KEY) private readonly asyncConfig: AsyncSeckillConfig,
+  ) {}
 
   async publish(instanceId: string, sales: ReadonlyMap<number, SaleStats>): Promise<void> {
-    const pipeline = this.redis.pipeline();
-    for (const [voucherId, stats] of sales) {
-      const key = RedisKeys.saleStats(voucherId);
-      pipeline.hset(key, instanceId, JSON.stringify(stats)).pexpire(key, STATS_TTL_MS);
-    }
-    const results = (await pipeline.exec()) ?? [];
-    const failed = results.find(([error]) => error);
+    // One pipeline per voucher: its commands share a key, so a Redis Cluster takes them too.
+    const replies = await Promise.all(
+      [...sales].map(([voucherId, stats]) => {
+        const key = RedisKeys.saleStats(voucherId);
+        return this.redis
+          .pipeline()
+          .hset(key, instanceId, JSON.stringify(stats))
+          .pexpire(key, STATS_TTL_MS)
+          .exec();
+      }),
+    );
+    const failed = replies.flatMap((results) => results ?? []).find(([error]) => error);
     if (failed) throw failed[0]!;
   }
 
@@ -47,7 +55,9 @@ export class SaleStatsStore {
 
   /** Async mode: the units Redis has left to admit; undefined when the keys are not loaded. */
   async asyncStockLeft(voucherId: number): Promise<number | undefined> {
-    const stock = await this.redis.get(RedisKeys.seckillStock(voucherId));
+    const stock = await this.redis.get(
+      RedisKeys.seckillStock(voucherId, this.asyncConfig.streamShards),
+    );
     return stock === null ? undefined : Number(stock);
   }
 }

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { randomInt } from 'node:crypto';
 import { authConfig, AuthConfig } from '../config/configuration';
-import { REDIS } from '../redis/redis.constants';
+import { REDIS, RedisClient } from '../redis/redis.constants';
 import { RedisKeys } from '../redis/redis-keys';
 
 /** Wrong guesses allowed before a code is thrown away (6 digits must not be brute-forced). */
@@ -31,7 +30,7 @@ export function newLoginCode(): string {
   return randomInt(0, 1_000_000).toString().padStart(6, '0');
 }
 
-type RedisWithLoginCommands = Redis & {
+type RedisWithLoginCommands = RedisClient & {
   consumeLoginCode(key: string, code: string, maxAttempts: number): Promise<number>;
 };
 
@@ -40,7 +39,7 @@ export class LoginCodeStore {
   private readonly redis: RedisWithLoginCommands;
 
   constructor(
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) redis: RedisClient,
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
   ) {
     // defineCommand runs the script by EVALSHA, loading it once on NOSCRIPT.

@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { DependencyUnavailableError } from '../common/domain-error';
 import { RetryLaterError } from '../common/retry-later.error';
 import { authConfig, AuthConfig } from '../config/configuration';
-import { REDIS } from '../redis/redis.constants';
+import { REDIS, RedisClient } from '../redis/redis.constants';
 import { RedisKeys } from '../redis/redis-keys';
 import { TooManyAttemptsError, TooManyCodeRequestsError } from './user.errors';
 
@@ -25,7 +24,7 @@ export class LoginLimiter {
   private readonly cooldown: RateLimiterRedis;
   private readonly daily: RateLimiterRedis;
 
-  constructor(@Inject(REDIS) redis: Redis, @Inject(authConfig.KEY) config: AuthConfig) {
+  constructor(@Inject(REDIS) redis: RedisClient, @Inject(authConfig.KEY) config: AuthConfig) {
     // keyPrefix '': the keys come whole from RedisKeys.
     const limiter = (points: number, duration: number) =>
       new RateLimiterRedis({

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ChainableCommander } from 'ioredis';
-import type Redis from 'ioredis';
 import { createHash, randomBytes } from 'node:crypto';
 import { authConfig, AuthConfig } from '../config/configuration';
-import { REDIS } from '../redis/redis.constants';
+import { isCluster, REDIS, RedisClient } from '../redis/redis.constants';
 import { RedisKeys } from '../redis/redis-keys';
 import { Shopper } from './shopper';
 
@@ -41,7 +40,7 @@ interface SessionCommands<R> {
   revokeSession(sessionKey: string): R;
   clearCurrentSession(currentSessionKey: string, digest: string): R;
 }
-type RedisWithSessionCommands = Redis & SessionCommands<Promise<number>>;
+type RedisWithSessionCommands = RedisClient & SessionCommands<Promise<number>>;
 type MultiWithSessionCommands = ChainableCommander & SessionCommands<MultiWithSessionCommands>;
 
 /** A session as the auth guard sees it: its shopper, or revoked by a later login. */
@@ -58,7 +57,7 @@ export class SessionStore {
   private readonly redis: RedisWithSessionCommands;
 
   constructor(
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) redis: RedisClient,
     @Inject(authConfig.KEY) private readonly config: AuthConfig,
   ) {
     redis.defineCommand('revokeSession', { numberOfKeys: 1, lua: REVOKE_SESSION });
@@ -74,6 +73,17 @@ export class SessionStore {
   /** One round trip for any number of sessions (MULTI of HSET + EXPIRE pairs). */
   async createMany(shoppers: readonly Shopper[]): Promise<string[]> {
     const tokens = shoppers.map(newToken);
+    if (isCluster(this.redis)) {
+      // Sessions of different slots: one MULTI each (auto-pipelined, a few round trips).
+      await Promise.all(
+        shoppers.map((shopper, i) => {
+          const multi = this.multi();
+          this.addSession(multi, shopper, tokenDigest(tokens[i]));
+          return multi.exec();
+        }),
+      );
+      return tokens;
+    }
     const multi = this.multi();
     shoppers.forEach((shopper, i) => this.addSession(multi, shopper, tokenDigest(tokens[i])));
     await multi.exec();
@@ -90,6 +100,17 @@ export class SessionStore {
     const digest = tokenDigest(token);
     const recordKey = RedisKeys.currentSession(shopper.id);
     const previous = await this.redis.get(recordKey);
+    if (isCluster(this.redis)) {
+      // Three slots, no MULTI: under the login lock, in an order that fails safe. The
+      // old session is revoked before the new one exists; a failure half way leaves the
+      // user logged out, never with two sessions.
+      if (previous) await this.redis.revokeSession(RedisKeys.loginToken(previous));
+      const session = this.multi();
+      this.addSession(session, shopper, digest);
+      await session.exec();
+      await this.redis.set(recordKey, digest, 'EX', this.config.tokenTtlSeconds);
+      return token;
+    }
     const multi = this.multi();
     if (previous) multi.revokeSession(RedisKeys.loginToken(previous));
     this.addSession(multi, shopper, digest);
@@ -117,6 +138,12 @@ export class SessionStore {
    */
   async endCurrent(userId: number, token: string): Promise<void> {
     const digest = tokenDigest(token);
+    if (isCluster(this.redis)) {
+      // Two slots, no MULTI: the record first, so it never names a session that is gone.
+      await this.redis.clearCurrentSession(RedisKeys.currentSession(userId), digest);
+      await this.redis.del(RedisKeys.loginToken(digest));
+      return;
+    }
     await this.multi()
       .clearCurrentSession(RedisKeys.currentSession(userId), digest)
       .del(RedisKeys.loginToken(digest))

@@ -12,14 +12,14 @@ import { Registry } from 'prom-client';
 import { createRedlock } from '../../src/lock/lock.factory';
 import { LockService } from '../../src/lock/lock.service';
 import { LockMetrics } from '../../src/metrics/lock.metrics';
-import { createRedisClient } from '../../src/redis/redis.factory';
+import { createSingleClient } from '../../src/redis/redis.factory';
 
 const LEASE_MS = 5_000;
 const WAIT_MS = 60_000;
 
 async function main(): Promise<void> {
   const [url, lockKey, counterKey, incrementsArg, mode] = process.argv.slice(2);
-  const redis = createRedisClient({ url, timeoutMs: 2_000 });
+  const redis = createSingleClient({ url, timeoutMs: 2_000 });
   await redis.connect();
   const locks = new LockService(createRedlock([redis]), new LockMetrics(new Registry()));
 

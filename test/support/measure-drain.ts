@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     const pipeline = redis.pipeline();
     for (let j = i; j < Math.min(i + CHUNK, ORDERS); j += 1) {
       pipeline.xadd(
-        RedisKeys.orderStream,
+        RedisKeys.orderStream(),
         '*',
         'orderId',
         String(firstId + BigInt(j)),

@@ -54,7 +54,7 @@ export class AsyncSeckillState implements OnModuleInit {
 
   async onModuleInit(): Promise<void> {
     if (this.config.mode !== 'async') return;
-    await this.store.ensureGroup();
+    for (const shard of this.store.streamShards) await this.store.ensureGroup(shard);
     this.metrics.setBacklogSource(() => this.backlog());
     this.vouchers.onSeckillCreated(async (voucher) => {
       try {
@@ -164,6 +164,11 @@ export class AsyncSeckillState implements OnModuleInit {
   }
 
   /** The unacknowledged stream entries (of one voucher), for the reconcile command. */
+  /** ASYNC_STREAM_SHARDS: how the voucher keys and order streams are laid out. */
+  get shardCount(): number {
+    return this.config.streamShards;
+  }
+
   unacknowledgedEntries(voucherId?: number): Promise<OrderStreamEntry[]> {
     return this.store.unacknowledgedEntries(voucherId);
   }

@@ -5,7 +5,7 @@ import {
   Logger,
   OnApplicationBootstrap,
 } from '@nestjs/common';
-import type Redis from 'ioredis';
+import type { RedisClient } from '../../redis/redis.constants';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,7 +21,7 @@ import { RedisKeys } from '../../redis/redis-keys';
 import { createRedisClient } from '../../redis/redis.factory';
 import { AsyncOrderRepository, BatchWriteResult } from './async-order.repository';
 import { AsyncSeckillState } from './async-seckill.state';
-import { SeckillStockStore } from './seckill-stock.store';
+import { LEGACY_ORDER_STREAM, OrderStreamShard, SeckillStockStore } from './seckill-stock.store';
 import {
   compareStreamIds,
   isUnsignedId,
@@ -30,12 +30,20 @@ import {
   toOrderStreamEntry,
 } from './stream-entries';
 
-const STREAM = RedisKeys.orderStream;
 const GROUP = RedisKeys.orderWriterGroup;
 const RETRY_FIRST_MS = 50;
 const RETRY_MAX_MS = 1000;
 /** A consumer with nothing pending, idle this long, is a process that has gone: removed. */
 const GONE_CONSUMER_IDLE_MS = 3_600_000;
+
+/** One stream as one reading loop sees it: its own connection and cursors. */
+interface ShardReader {
+  shard: OrderStreamShard;
+  client: RedisClient;
+  claimCursor: string;
+  nextClaimAt: number;
+  nextTrimAt: number;
+}
 
 interface Delivered {
   entry: OrderStreamEntry;
@@ -44,10 +52,15 @@ interface Delivered {
 }
 
 /**
- * Writes accepted orders from `stream.orders` to MySQL (async mode): one
+ * Writes accepted orders from the order streams to MySQL (async mode): one
  * consumer of the group `order-writers` per process, named host-pid-random so
  * that a restarted process is a new consumer and never mistakes a dead one's
- * entries for its own.
+ * entries for its own. Each stream shard (`stream.orders:{s<n>}`, see
+ * RedisKeys) is read by a loop of its own on a connection of its own, so a
+ * blocking read of one shard never holds up another; every process reads
+ * every shard, and claims every shard's idle entries. While a Redis upgraded
+ * from before the shards holds the legacy `stream.orders`, one more loop
+ * drains it and deletes it once empty.
  *
  * Loop: claim entries idle longer than ASYNC_CLAIM_IDLE_MS (a dead consumer's,
  * or this one's own failed writes: XAUTOCLAIM, which counts a delivery), read
@@ -68,12 +81,9 @@ export class OrderStreamWriter implements OnApplicationBootstrap, BeforeApplicat
   private readonly logger = new Logger(OrderStreamWriter.name);
   /** Unique per process: host, pid and a random part (pids are reused, in containers always 1). */
   readonly consumerName = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
-  private client: Redis | undefined;
+  private readers: ShardReader[] = [];
   private running = false;
-  private loop: Promise<void> | undefined;
-  private claimCursor = '0-0';
-  private nextClaimAt = 0;
-  private nextTrimAt = 0;
+  private loops: Promise<void> | undefined;
   private lastWarning = 0;
 
   constructor(
@@ -87,19 +97,38 @@ export class OrderStreamWriter implements OnApplicationBootstrap, BeforeApplicat
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.config.mode !== 'async' || !this.config.writerEnabled) return;
-    // A connection of its own: XREADGROUP BLOCK would hold up every command
-    // queued behind it on the shared, auto-pipelined client.
+    const shards = this.store.streamShards;
+    if (await this.store.hasLegacyStream()) shards.push(LEGACY_ORDER_STREAM);
+    for (const shard of shards) {
+      const client = await this.connect();
+      this.readers.push({ shard, client, claimCursor: '0-0', nextClaimAt: 0, nextTrimAt: 0 });
+      await this.store.ensureGroup(shard, client);
+    }
+    this.running = true;
+    this.loops = Promise.all(this.readers.map((reader) => this.run(reader))).then(() => undefined);
+    this.logger.log(
+      `order writer ${this.consumerName} started on ${shards.map((shard) => shard.stream).join(', ')}`,
+    );
+  }
+
+  /**
+   * A connection of its own per stream: XREADGROUP BLOCK would hold up every
+   * command queued behind it on the shared, auto-pipelined client (on a
+   * cluster, everything bound for that node).
+   */
+  private async connect(): Promise<RedisClient> {
     const client = createRedisClient(this.redisConfig, {
       autoPipelining: false,
       commandTimeoutMs: this.config.blockMs + this.redisConfig.timeoutMs,
     });
     client.on('error', () => undefined);
-    await client.connect();
-    this.client = client;
-    await this.ensureGroup();
-    this.running = true;
-    this.loop = this.run();
-    this.logger.log(`order writer ${this.consumerName} started`);
+    try {
+      await client.connect();
+    } catch (error) {
+      client.disconnect();
+      throw error;
+    }
+    return client;
   }
 
   /**
@@ -108,25 +137,28 @@ export class OrderStreamWriter implements OnApplicationBootstrap, BeforeApplicat
    * Before the database and the shared Redis client close (onApplicationShutdown).
    */
   async beforeApplicationShutdown(): Promise<void> {
-    if (!this.client) return;
+    if (this.readers.length === 0) return;
     this.running = false;
     const limit = this.config.blockMs + 3 * this.redisConfig.timeoutMs;
-    await Promise.race([this.loop, sleep(limit, undefined, { ref: false })]);
-    this.client.disconnect();
-    this.client = undefined;
+    await Promise.race([this.loops, sleep(limit, undefined, { ref: false })]);
+    for (const reader of this.readers) reader.client.disconnect();
+    this.readers = [];
   }
 
-  private async run(): Promise<void> {
+  private async run(reader: ShardReader): Promise<void> {
     let failures = 0;
     while (this.running) {
       try {
-        await this.step();
+        if (reader.shard.legacy && (await this.legacyDrained(reader))) return;
+        await this.step(reader);
         failures = 0;
       } catch (error) {
         if (!this.running) break;
+        // The legacy stream deleted (by another instance's loop, which drained it): done.
+        if (reader.shard.legacy && /NOGROUP|no such key/i.test((error as Error).message)) return;
         if (/NOGROUP/.test((error as Error).message)) {
           // The stream or the group is gone (Redis lost its data): start over.
-          await this.ensureGroup().catch(() => undefined);
+          await this.store.ensureGroup(reader.shard, reader.client).catch(() => undefined);
         } else {
           this.warn(`order writer: ${(error as Error).message}`);
         }
@@ -136,21 +168,47 @@ export class OrderStreamWriter implements OnApplicationBootstrap, BeforeApplicat
     }
   }
 
-  private async step(): Promise<void> {
+  /**
+   * The legacy stream, once every entry in it is delivered and acknowledged
+   * (nothing writes to it any more): deleted with its group, and its loop ends.
+   * Its dead letters stay. Checked once per trim interval.
+   */
+  private async legacyDrained(reader: ShardReader): Promise<boolean> {
+    if (Date.now() < reader.nextTrimAt) return false;
+    const { client, shard } = reader;
+    const groups = (await client.xinfo('GROUPS', shard.stream)) as unknown[][];
+    for (const fields of groups) {
+      const info = toRecord(fields);
+      if (Number(info.pending) > 0) return false;
+      const undelivered = (await client.xrange(
+        shard.stream,
+        `(${String(info['last-delivered-id'])}`,
+        '+',
+        'COUNT',
+        1,
+      )) as RawStreamEntry[];
+      if (undelivered.length > 0) return false;
+    }
+    await client.del(shard.stream);
+    this.logger.log(`legacy order stream ${shard.stream} drained and deleted`);
+    return true;
+  }
+
+  private async step(reader: ShardReader): Promise<void> {
     const now = Date.now();
-    if (now >= this.nextClaimAt) {
-      const claimed = await this.claimIdle();
+    if (now >= reader.nextClaimAt) {
+      const claimed = await this.claimIdle(reader);
       // A full page: more may be waiting, claim again at once.
       if (claimed < this.config.batchSize) {
-        this.nextClaimAt = now + Math.max(50, Math.floor(this.config.claimIdleMs / 4));
+        reader.nextClaimAt = now + Math.max(50, Math.floor(this.config.claimIdleMs / 4));
       }
       if (claimed > 0) return;
     }
-    if (now >= this.nextTrimAt) {
-      this.nextTrimAt = now + this.config.trimIntervalMs;
-      await this.trim();
+    if (now >= reader.nextTrimAt) {
+      reader.nextTrimAt = now + this.config.trimIntervalMs;
+      await this.trim(reader);
     }
-    const reply = (await this.redis().xreadgroup(
+    const reply = (await reader.client.xreadgroup(
       'GROUP',
       GROUP,
       this.consumerName,
@@ -159,12 +217,13 @@ export class OrderStreamWriter implements OnApplicationBootstrap, BeforeApplicat
       'BLOCK',
       this.config.blockMs,
       'STREAMS',
-      STREAM,
+      reader.shard.stream,
       '>',
     )) as [string, RawStreamEntry[]][] | null;
     const raw = reply?.[0]?.[1] ?? [];
     if (raw.length === 0) return;
     await this.writeDelivered(
+      reader,
       raw.map((item) => ({ entry: toOrderStreamEntry(item), deliveries: 1 })),
     );
     // A partial batch: orders are trickling in, a sale is on. Read again at once and
@@ -177,22 +236,26 @@ export class OrderStreamWriter implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /** XAUTOCLAIM one page of entries idle too long; answers how many it claimed. */
-  private async claimIdle(): Promise<number> {
-    const [cursor, raw] = (await this.redis().xautoclaim(
-      STREAM,
+  private async claimIdle(reader: ShardReader): Promise<number> {
+    const [cursor, raw] = (await reader.client.xautoclaim(
+      reader.shard.stream,
       GROUP,
       this.consumerName,
       this.config.claimIdleMs,
-      this.claimCursor,
+      reader.claimCursor,
       'COUNT',
       this.config.batchSize,
     )) as [string, (RawStreamEntry | null)[], string[]?];
-    this.claimCursor = cursor;
+    reader.claimCursor = cursor;
     const claimed = raw.filter((item): item is RawStreamEntry => item !== null);
     if (claimed.length === 0) return 0;
     this.metrics.recordReclaimed(claimed.length);
-    const counts = await this.deliveryCounts(claimed.map(([id]) => id));
+    const counts = await this.deliveryCounts(
+      reader,
+      claimed.map(([id]) => id),
+    );
     await this.writeDelivered(
+      reader,
       claimed.map((item) => ({
         entry: toOrderStreamEntry(item),
         // Not found: no longer ours (claimed by another in between). Never
@@ -203,10 +266,10 @@ export class OrderStreamWriter implements OnApplicationBootstrap, BeforeApplicat
     return claimed.length;
   }
 
-  private async deliveryCounts(ids: string[]): Promise<Map<string, number>> {
+  private async deliveryCounts(reader: ShardReader, ids: string[]): Promise<Map<string, number>> {
     const sorted = [...ids].sort(compareStreamIds);
-    const rows = (await this.redis().xpending(
-      STREAM,
+    const rows = (await reader.client.xpending(
+      reader.shard.stream,
       GROUP,
       sorted[0],
       sorted[sorted.length - 1],
@@ -217,26 +280,26 @@ export class OrderStreamWriter implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /** Writes a delivered batch; acknowledges what MySQL has, dead-letters what it refused. */
-  private async writeDelivered(batch: Delivered[]): Promise<void> {
+  private async writeDelivered(reader: ShardReader, batch: Delivered[]): Promise<void> {
     const malformed = batch.filter(({ entry }) => !isWellFormed(entry));
     const wellFormed = batch.filter(({ entry }) => isWellFormed(entry));
     for (const item of malformed) {
-      await this.failed(item, 'malformed entry: orderId, userId and voucherId must be ids');
+      await this.failed(reader, item, 'malformed entry: orderId, userId and voucherId must be ids');
     }
     if (wellFormed.length === 0) return;
-    const result = await this.writeRetryingOutages(wellFormed);
+    const result = await this.writeRetryingOutages(reader, wellFormed);
     if (result) {
-      await this.settle(wellFormed, result);
+      await this.settle(reader, wellFormed, result);
       return;
     }
     if (!this.running) return;
     // The batch failed for a reason of its own: find the entries that cause it.
     for (const item of wellFormed) {
       if (!this.running) return;
-      const single = await this.writeRetryingOutages([item], (error) =>
-        this.failed(item, (error as Error).message),
+      const single = await this.writeRetryingOutages(reader, [item], (error) =>
+        this.failed(reader, item, (error as Error).message),
       );
-      if (single) await this.settle([item], single);
+      if (single) await this.settle(reader, [item], single);
     }
   }
 
@@ -246,6 +309,7 @@ export class OrderStreamWriter implements OnApplicationBootstrap, BeforeApplicat
    * when shutting down (the entries stay pending).
    */
   private async writeRetryingOutages(
+    reader: ShardReader,
     batch: Delivered[],
     onFailure?: (error: unknown) => Promise<void>,
   ): Promise<BatchWriteResult | undefined> {
@@ -269,16 +333,16 @@ export class OrderStreamWriter implements OnApplicationBootstrap, BeforeApplicat
         if (Date.now() >= nextKeepAlive) {
           // Still ours, and not idle: no one claims them (which would count a delivery).
           nextKeepAlive = Date.now() + this.config.claimIdleMs / 2;
-          await this.keepClaimed(batch).catch(() => undefined);
+          await this.keepClaimed(reader, batch).catch(() => undefined);
         }
         await sleep(backoffMs(attempt));
       }
     }
   }
 
-  private async keepClaimed(batch: Delivered[]): Promise<void> {
-    await this.redis().xclaim(
-      STREAM,
+  private async keepClaimed(reader: ShardReader, batch: Delivered[]): Promise<void> {
+    await reader.client.xclaim(
+      reader.shard.stream,
       GROUP,
       this.consumerName,
       0,
@@ -288,38 +352,52 @@ export class OrderStreamWriter implements OnApplicationBootstrap, BeforeApplicat
   }
 
   /** After COMMIT: XACK what MySQL has (and drop its pending state); dead-letter the refused. */
-  private async settle(batch: Delivered[], result: BatchWriteResult): Promise<void> {
+  private async settle(
+    reader: ShardReader,
+    batch: Delivered[],
+    result: BatchWriteResult,
+  ): Promise<void> {
+    const { shard } = reader;
     if (result.written.length > 0) {
-      const pipeline = this.redis().pipeline();
-      pipeline.xack(STREAM, GROUP, ...result.written.map((entry) => entry.streamId));
-      pipeline.del(...result.written.map((entry) => RedisKeys.asyncOrderState(entry.orderId)));
+      // One slot: the shard's stream and the state keys of the orders it admitted.
+      const pipeline = reader.client.pipeline();
+      pipeline.xack(shard.stream, GROUP, ...result.written.map((entry) => entry.streamId));
+      pipeline.del(...result.written.map((entry) => shard.stateKey(entry.orderId)));
       const replies = await pipeline.exec();
       const failed = replies?.find(([error]) => error);
       if (failed) throw failed[0] as Error;
     }
     const deliveries = new Map(batch.map((item) => [item.entry.streamId, item.deliveries]));
     for (const { entry, reason } of result.refused) {
-      await this.deadLetter({ entry, deliveries: deliveries.get(entry.streamId) ?? 1 }, reason);
+      await this.deadLetter(
+        reader,
+        { entry, deliveries: deliveries.get(entry.streamId) ?? 1 },
+        reason,
+      );
     }
   }
 
   /** A failed delivery: dead-lettered if it was the last allowed, else left to be claimed again. */
-  private async failed(item: Delivered, error: string): Promise<void> {
+  private async failed(reader: ShardReader, item: Delivered, error: string): Promise<void> {
     if (item.deliveries < this.config.maxDeliveries) {
       this.warn(
         `order writer: entry ${item.entry.streamId} failed (delivery ${item.deliveries} of ${this.config.maxDeliveries}): ${error}`,
       );
       return;
     }
-    await this.deadLetter(item, error);
+    await this.deadLetter(reader, item, error);
   }
 
   /**
-   * To `stream.orders.dlq`. Its unit and its place in the buyer set go back
+   * To the stream's dead letters (`stream.orders.dlq:{s<n>}`). Its unit and its place in the buyer set go back
    * only if MySQL has no such order (then it is written, and acknowledged);
    * the buyer stays in the set if the user has another order of the voucher.
    */
-  private async deadLetter({ entry, deliveries }: Delivered, error: string): Promise<void> {
+  private async deadLetter(
+    reader: ShardReader,
+    { entry, deliveries }: Delivered,
+    error: string,
+  ): Promise<void> {
     const idsUsable = isUnsignedId(entry.userId) && isUnsignedId(entry.voucherId);
     const found = idsUsable
       ? await this.orders.findOrderAndBuyer({
@@ -328,10 +406,15 @@ export class OrderStreamWriter implements OnApplicationBootstrap, BeforeApplicat
         })
       : { orderExists: false, buyerHasOrder: false };
     if (found.orderExists) {
-      await this.settle([{ entry, deliveries }], { written: [entry], refused: [], inserted: 0 });
+      await this.settle(reader, [{ entry, deliveries }], {
+        written: [entry],
+        refused: [],
+        inserted: 0,
+      });
       return;
     }
     const moved = await this.state.deadLetter({
+      shard: reader.shard,
       entry,
       error,
       deliveries,
@@ -352,15 +435,15 @@ export class OrderStreamWriter implements OnApplicationBootstrap, BeforeApplicat
    * Entries above a group's last-delivered id are not delivered yet, those
    * pending are not written yet: both stay. Also removes consumers long gone.
    */
-  private async trim(): Promise<void> {
-    const redis = this.redis();
-    const groups = (await redis.xinfo('GROUPS', STREAM)) as unknown[][];
+  private async trim({ client: redis, shard }: ShardReader): Promise<void> {
+    const stream = shard.stream;
+    const groups = (await redis.xinfo('GROUPS', stream)) as unknown[][];
     let keepFrom: string | undefined;
     for (const fields of groups) {
       const info = toRecord(fields);
       let groupKeepFrom = String(info['last-delivered-id']);
       if (Number(info.pending) > 0) {
-        const summary = (await redis.xpending(STREAM, String(info.name))) as [number, string];
+        const summary = (await redis.xpending(stream, String(info.name))) as [number, string];
         groupKeepFrom = summary[1];
       }
       if (keepFrom === undefined || compareStreamIds(groupKeepFrom, keepFrom) < 0) {
@@ -368,26 +451,17 @@ export class OrderStreamWriter implements OnApplicationBootstrap, BeforeApplicat
       }
     }
     if (keepFrom === undefined || keepFrom === '0-0') return;
-    await redis.xtrim(STREAM, 'MINID', keepFrom);
+    await redis.xtrim(stream, 'MINID', keepFrom);
 
-    const consumers = (await redis.xinfo('CONSUMERS', STREAM, GROUP)) as unknown[][];
+    const consumers = (await redis.xinfo('CONSUMERS', stream, GROUP)) as unknown[][];
     for (const fields of consumers) {
       const info = toRecord(fields);
       const gone =
         info.name !== this.consumerName &&
         Number(info.pending) === 0 &&
         Number(info.idle) > Math.max(GONE_CONSUMER_IDLE_MS, this.config.claimIdleMs * 4);
-      if (gone) await redis.xgroup('DELCONSUMER', STREAM, GROUP, String(info.name));
+      if (gone) await redis.xgroup('DELCONSUMER', stream, GROUP, String(info.name));
     }
-  }
-
-  private ensureGroup(): Promise<void> {
-    return this.store.ensureGroup(this.redis());
-  }
-
-  private redis(): Redis {
-    if (!this.client) throw new Error('the order writer is stopped');
-    return this.client;
   }
 
   /** At most one warning a second: an outage would otherwise log every retry. */

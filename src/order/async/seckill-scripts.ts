@@ -7,10 +7,11 @@ import { NEXT_ORDER_ID_LUA } from '../order-id.generator';
  */
 
 /**
- * Admission. KEYS: stock, buyers, window, stream, the day's order id sequence.
- * ARGV: userId, voucherId, state TTL (s), order-state key prefix, sequence key
- * TTL (s), seconds since the id epoch (the id's high bits, on the caller's clock
- * as OrderIdGenerator draws them).
+ * Admission. KEYS: stock, buyers, window, stream, the day's order id sequence,
+ * all of the voucher's shard (one hash tag: one slot on a Redis Cluster).
+ * ARGV: userId, voucherId, state TTL (s), order-state key prefix (the shard's),
+ * sequence key TTL (s), seconds since the id epoch (the id's high bits, on the
+ * caller's clock as OrderIdGenerator draws them), the shard.
  * Answers one of: missing (keys not loaded: rebuild first, admit nothing on a
  * guess), not-started, ended (on Redis's own clock, TIME), already-purchased,
  * sold-out, or {accepted, orderId}. Accepted means: an order id drawn, one unit
@@ -18,8 +19,8 @@ import { NEXT_ORDER_ID_LUA } from '../order-id.generator';
  * `pending`, all or nothing. The id is drawn here, not by a call of its own
  * before the script, and only for an order that is admitted: one round trip and
  * one client call less per order. The order-state key is named after that id,
- * so it cannot be passed in KEYS: the script builds it from the prefix (one
- * Redis only, which async mode needs anyway: see README, Known limits).
+ * so it cannot be passed in KEYS: the script builds it from the prefix, which
+ * carries the shard's hash tag, so the key is in the slot of the declared ones.
  */
 export const ADMIT_SCRIPT = `${NEXT_ORDER_ID_LUA}
 local window = redis.call('HMGET', KEYS[3], 'begin', 'end')
@@ -31,7 +32,7 @@ if now < tonumber(window[1]) then return 'not-started' end
 if now >= tonumber(window[2]) then return 'ended' end
 if redis.call('SISMEMBER', KEYS[2], ARGV[1]) == 1 then return 'already-purchased' end
 if tonumber(stock) <= 0 then return 'sold-out' end
-local orderId = next_order_id(KEYS[5], ARGV[5], ARGV[6])
+local orderId = next_order_id(KEYS[5], ARGV[5], ARGV[6], ARGV[7])
 if type(orderId) == 'table' then return orderId end
 redis.call('DECR', KEYS[1])
 redis.call('SADD', KEYS[2], ARGV[1])
@@ -45,7 +46,8 @@ return {'accepted', orderId}
 `;
 
 /**
- * Dead-lettering of one entry. KEYS: stream, dead letters, stock, buyers, order state.
+ * Dead-lettering of one entry. KEYS: stream, dead letters, stock, buyers, order
+ * state, all of one shard (the legacy stream's entries: one Redis, no slots).
  * ARGV: group, streamId, orderId, userId, voucherId, error, deliveries,
  * give stock back (1/0), take the user out of the buyers (1/0), state TTL (s).
  * Acknowledges the entry first: only a writer that still finds it pending moves

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ChainableCommander, Result } from 'ioredis';
-import type Redis from 'ioredis';
 import { asyncSeckillConfig, AsyncSeckillConfig } from '../../config/configuration';
-import { REDIS } from '../../redis/redis.constants';
-import { RedisKeyPrefixes, RedisKeys } from '../../redis/redis-keys';
+import { REDIS, RedisClient } from '../../redis/redis.constants';
+import { RedisKeyPrefixes, RedisKeys, voucherShard } from '../../redis/redis-keys';
 import { orderIdSequenceAt } from '../order-id.generator';
 import { OrderBacklog } from './order-backlog';
 import {
@@ -34,6 +33,7 @@ declare module 'ioredis' {
       stateKeyPrefix: string,
       sequenceTtlSeconds: number,
       idEpochSeconds: number,
+      shard: number,
     ): Result<Exclude<AdmissionOutcome, 'accepted'> | ['accepted', string], Context>;
     seckillDeadLetter(...keysAndArgs: (string | number)[]): Result<number, Context>;
     seckillRaiseStock(stock: string, window: string, units: number): Result<number, Context>;
@@ -66,7 +66,42 @@ export interface SeckillStockSnapshot {
   endTime: Date;
 }
 
+/**
+ * One order stream: shard n of ASYNC_STREAM_SHARDS (`stream.orders:{s<n>}`), or
+ * the legacy `stream.orders` of a Redis upgraded from before the shards, which
+ * the writers drain and nothing writes to any more.
+ */
+export interface OrderStreamShard {
+  /** For logs: `s3` or `legacy`. */
+  name: string;
+  stream: string;
+  deadLetters: string;
+  /** The state key of an order of this stream. */
+  stateKey: (orderId: string) => string;
+  legacy: boolean;
+}
+
+export function orderStreamShard(shard: number): OrderStreamShard {
+  return {
+    name: `s${shard}`,
+    stream: RedisKeys.orderStream(shard),
+    deadLetters: RedisKeys.orderDeadLetters(shard),
+    stateKey: RedisKeys.asyncOrderState,
+    legacy: false,
+  };
+}
+
+export const LEGACY_ORDER_STREAM: OrderStreamShard = {
+  name: 'legacy',
+  stream: RedisKeys.legacyOrderStream,
+  deadLetters: RedisKeys.legacyOrderDeadLetters,
+  stateKey: RedisKeys.legacyAsyncOrderState,
+  legacy: true,
+};
+
 export interface DeadLetter {
+  /** The stream the entry came from. */
+  shard: OrderStreamShard;
   entry: OrderStreamEntry;
   error: string;
   deliveries: number;
@@ -80,13 +115,15 @@ const SADD_CHUNK = 5_000;
 /**
  * The Redis side of the async seckill: the stock, buyer set and window keys of
  * each voucher, the admission and dead-letter scripts, and what the order
- * stream holds. Scripts go by EVALSHA (ioredis defineCommand) on the shared,
- * auto-pipelined client.
+ * streams hold. Scripts go by EVALSHA (ioredis defineCommand) on the shared,
+ * auto-pipelined client. A voucher's keys and orders are in the shard
+ * voucherId mod ASYNC_STREAM_SHARDS (RedisKeys): every script and MULTI here
+ * touches the keys of one shard only, as a Redis Cluster requires.
  */
 @Injectable()
 export class SeckillStockStore {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(asyncSeckillConfig.KEY) private readonly config: AsyncSeckillConfig,
   ) {
     redis.defineCommand('seckillAdmit', { numberOfKeys: 5, lua: ADMIT_SCRIPT });
@@ -95,21 +132,29 @@ export class SeckillStockStore {
     redis.defineCommand('seckillSyncBuyer', { numberOfKeys: 2, lua: SYNC_BUYER_SCRIPT });
   }
 
+  /** The streams the writers read: one per shard (the legacy one is found by the writer). */
+  get streamShards(): OrderStreamShard[] {
+    return Array.from({ length: this.config.streamShards }, (_, shard) => orderStreamShard(shard));
+  }
+
   /** Runs ADMIT_SCRIPT; an admitted order's id is drawn by the script (its time: `now`). */
   async admit(order: { userId: number; voucherId: number }, now = new Date()): Promise<Admission> {
-    const sequence = orderIdSequenceAt(now);
+    const shards = this.config.streamShards;
+    const shard = voucherShard(order.voucherId, shards);
+    const sequence = orderIdSequenceAt(now, shard);
     const answer = await this.redis.seckillAdmit(
-      RedisKeys.seckillStock(order.voucherId),
-      RedisKeys.seckillBuyers(order.voucherId),
-      RedisKeys.seckillWindow(order.voucherId),
-      RedisKeys.orderStream,
+      RedisKeys.seckillStock(order.voucherId, shards),
+      RedisKeys.seckillBuyers(order.voucherId, shards),
+      RedisKeys.seckillWindow(order.voucherId, shards),
+      RedisKeys.orderStream(shard),
       sequence.key,
       String(order.userId),
       String(order.voucherId),
       this.config.orderStateTtlSeconds,
-      RedisKeyPrefixes.asyncOrderState,
+      RedisKeyPrefixes.asyncOrderState(shard),
       sequence.keyTtlSeconds,
       sequence.epochSeconds,
+      shard,
     );
     return typeof answer === 'string'
       ? { outcome: answer }
@@ -122,14 +167,19 @@ export class SeckillStockStore {
    * and admission decides.
    */
   async isBuyer(voucherId: number, userId: number): Promise<boolean> {
-    return (await this.redis.sismember(RedisKeys.seckillBuyers(voucherId), userId)) === 1;
+    return (
+      (await this.redis.sismember(
+        RedisKeys.seckillBuyers(voucherId, this.config.streamShards),
+        userId,
+      )) === 1
+    );
   }
 
   /** Sync mode: the user has an order in MySQL (see SYNC_BUYER_SCRIPT). */
   async addSyncBuyer(voucherId: number, userId: number): Promise<void> {
     await this.redis.seckillSyncBuyer(
-      RedisKeys.seckillBuyers(voucherId),
-      RedisKeys.seckillWindow(voucherId),
+      RedisKeys.seckillBuyers(voucherId, this.config.streamShards),
+      RedisKeys.seckillWindow(voucherId, this.config.streamShards),
       String(userId),
     );
   }
@@ -139,15 +189,14 @@ export class SeckillStockStore {
    * NOGROUP error), reading from the first entry, so that nothing queued before
    * the group existed is skipped.
    */
-  async ensureGroup(client: Redis = this.redis): Promise<void> {
+  async ensureGroup(shard: OrderStreamShard, client: RedisClient = this.redis): Promise<void> {
     try {
-      await client.xgroup(
-        'CREATE',
-        RedisKeys.orderStream,
-        RedisKeys.orderWriterGroup,
-        '0',
-        'MKSTREAM',
-      );
+      // The legacy stream is only drained: never created again.
+      if (shard.legacy) {
+        await client.xgroup('CREATE', shard.stream, RedisKeys.orderWriterGroup, '0');
+      } else {
+        await client.xgroup('CREATE', shard.stream, RedisKeys.orderWriterGroup, '0', 'MKSTREAM');
+      }
     } catch (error) {
       if (!/BUSYGROUP/.test((error as Error).message)) throw error;
     }
@@ -156,46 +205,57 @@ export class SeckillStockStore {
   /** Adds units to a loaded voucher's stock (see RAISE_STOCK_SCRIPT); null: not loaded. */
   async raiseStock(voucherId: number, units: number): Promise<number | null> {
     const stock = await this.redis.seckillRaiseStock(
-      RedisKeys.seckillStock(voucherId),
-      RedisKeys.seckillWindow(voucherId),
+      RedisKeys.seckillStock(voucherId, this.config.streamShards),
+      RedisKeys.seckillWindow(voucherId, this.config.streamShards),
       units,
     );
     return stock < 0 ? null : stock;
   }
 
+  /** Whether a Redis upgraded from before the shards still holds the legacy stream. */
+  async hasLegacyStream(client: RedisClient = this.redis): Promise<boolean> {
+    return (await client.exists(LEGACY_ORDER_STREAM.stream)) === 1;
+  }
+
+  /** The streams that may hold entries: every shard's, and the legacy one while it exists. */
+  async allStreams(): Promise<OrderStreamShard[]> {
+    const legacy = (await this.hasLegacyStream()) ? [LEGACY_ORDER_STREAM] : [];
+    return [...this.streamShards, ...legacy];
+  }
+
   /** Whether admission can run for the voucher (see the window key). */
   async isLoaded(voucherId: number): Promise<boolean> {
     const found = await this.redis.exists(
-      RedisKeys.seckillWindow(voucherId),
-      RedisKeys.seckillStock(voucherId),
+      RedisKeys.seckillWindow(voucherId, this.config.streamShards),
+      RedisKeys.seckillStock(voucherId, this.config.streamShards),
     );
     return found === 2;
   }
 
   /** Stops admission for the voucher until write() (the script answers `missing`). */
   async unload(voucherId: number): Promise<void> {
-    await this.redis.del(RedisKeys.seckillWindow(voucherId));
+    await this.redis.del(RedisKeys.seckillWindow(voucherId, this.config.streamShards));
   }
 
   /** Forgets the voucher (it does not exist in MySQL). */
   async forget(voucherId: number): Promise<void> {
     await this.redis.del(
-      RedisKeys.seckillWindow(voucherId),
-      RedisKeys.seckillStock(voucherId),
-      RedisKeys.seckillBuyers(voucherId),
+      RedisKeys.seckillWindow(voucherId, this.config.streamShards),
+      RedisKeys.seckillStock(voucherId, this.config.streamShards),
+      RedisKeys.seckillBuyers(voucherId, this.config.streamShards),
     );
   }
 
   /** Replaces the voucher's keys in one MULTI; the window last, as the "loaded" mark. */
   async write(voucherId: number, snapshot: SeckillStockSnapshot): Promise<void> {
-    const buyersKey = RedisKeys.seckillBuyers(voucherId);
+    const buyersKey = RedisKeys.seckillBuyers(voucherId, this.config.streamShards);
     const multi: ChainableCommander = this.redis.multi();
     multi.del(buyersKey);
     for (let i = 0; i < snapshot.buyers.length; i += SADD_CHUNK) {
       multi.sadd(buyersKey, ...snapshot.buyers.slice(i, i + SADD_CHUNK));
     }
-    multi.set(RedisKeys.seckillStock(voucherId), snapshot.stock);
-    multi.hset(RedisKeys.seckillWindow(voucherId), {
+    multi.set(RedisKeys.seckillStock(voucherId, this.config.streamShards), snapshot.stock);
+    multi.hset(RedisKeys.seckillWindow(voucherId, this.config.streamShards), {
       begin: snapshot.beginTime.getTime(),
       end: snapshot.endTime.getTime(),
     });
@@ -209,9 +269,9 @@ export class SeckillStockStore {
     voucherId: number,
   ): Promise<{ stock: number | undefined; buyers: string[]; loaded: boolean }> {
     const [stock, buyers, window] = await Promise.all([
-      this.redis.get(RedisKeys.seckillStock(voucherId)),
-      this.redis.smembers(RedisKeys.seckillBuyers(voucherId)),
-      this.redis.exists(RedisKeys.seckillWindow(voucherId)),
+      this.redis.get(RedisKeys.seckillStock(voucherId, this.config.streamShards)),
+      this.redis.smembers(RedisKeys.seckillBuyers(voucherId, this.config.streamShards)),
+      this.redis.exists(RedisKeys.seckillWindow(voucherId, this.config.streamShards)),
     ]);
     return {
       stock: stock === null ? undefined : Number(stock),
@@ -221,7 +281,11 @@ export class SeckillStockStore {
   }
 
   async findAccepted(orderId: string): Promise<AcceptedOrder | undefined> {
-    const state = await this.redis.hgetall(RedisKeys.asyncOrderState(orderId));
+    let state = await this.redis.hgetall(RedisKeys.asyncOrderState(orderId));
+    if (!state.state) {
+      // An order accepted before the shards, still on its way (one Redis only).
+      state = await this.redis.hgetall(RedisKeys.legacyAsyncOrderState(orderId));
+    }
     if (state.state !== 'pending' && state.state !== 'failed') return undefined;
     return {
       orderId,
@@ -234,13 +298,13 @@ export class SeckillStockStore {
 
   /** Moves an entry to the dead-letter stream (see DEAD_LETTER_SCRIPT); false if already acknowledged. */
   async deadLetter(letter: DeadLetter): Promise<boolean> {
-    const { entry } = letter;
+    const { entry, shard } = letter;
     const moved = await this.redis.seckillDeadLetter(
-      RedisKeys.orderStream,
-      RedisKeys.orderDeadLetters,
-      RedisKeys.seckillStock(entry.voucherId),
-      RedisKeys.seckillBuyers(entry.voucherId),
-      RedisKeys.asyncOrderState(entry.orderId),
+      shard.stream,
+      shard.deadLetters,
+      RedisKeys.seckillStock(entry.voucherId, this.config.streamShards),
+      RedisKeys.seckillBuyers(entry.voucherId, this.config.streamShards),
+      shard.stateKey(entry.orderId),
       RedisKeys.orderWriterGroup,
       entry.streamId,
       entry.orderId,
@@ -257,17 +321,31 @@ export class SeckillStockStore {
 
   /**
    * Entries not yet acknowledged by the writers' group: delivered and pending,
-   * or not delivered yet. Read page by page; `voucherId` keeps one voucher's.
+   * or not delivered yet, of every stream (`voucherId`: of that voucher's shard
+   * and the legacy stream, keeping that voucher's).
    */
   async unacknowledgedEntries(voucherId?: number): Promise<OrderStreamEntry[]> {
-    const group = await this.groupInfo();
+    let streams = await this.allStreams();
+    if (voucherId !== undefined) {
+      const own = RedisKeys.orderStream(voucherShard(voucherId, this.config.streamShards));
+      streams = streams.filter((shard) => shard.legacy || shard.stream === own);
+    }
+    const entries: OrderStreamEntry[] = [];
+    for (const shard of streams) {
+      entries.push(...(await this.unacknowledgedOf(shard.stream, voucherId)));
+    }
+    return entries;
+  }
+
+  private async unacknowledgedOf(stream: string, voucherId?: number): Promise<OrderStreamEntry[]> {
+    const group = await this.groupInfo(stream);
     if (!group.streamExists) return [];
     const pendingIds = new Set<string>();
     if (group.pending > 0) {
       let start = '-';
       for (;;) {
         const page = (await this.redis.xpending(
-          RedisKeys.orderStream,
+          stream,
           RedisKeys.orderWriterGroup,
           start,
           '+',
@@ -285,7 +363,7 @@ export class SeckillStockStore {
     const entries: OrderStreamEntry[] = [];
     for (;;) {
       const page = (await this.redis.xrange(
-        RedisKeys.orderStream,
+        stream,
         start,
         '+',
         'COUNT',
@@ -306,17 +384,32 @@ export class SeckillStockStore {
     return entries;
   }
 
-  /** Accepted orders not yet written, and dead letters, as /health and /metrics show them. */
+  /**
+   * Accepted orders not yet written, and dead letters, as /health and /metrics
+   * show them: summed over every stream, the oldest of them all.
+   */
   async backlog(): Promise<OrderBacklog> {
+    const streams = await this.allStreams();
+    const parts = await Promise.all(streams.map((shard) => this.backlogOf(shard)));
+    return {
+      pending: parts.reduce((sum, part) => sum + part.pending, 0),
+      oldestAgeMs: Math.max(0, ...parts.map((part) => part.oldestAgeMs)),
+      deadLetters: parts.reduce((sum, part) => sum + part.deadLetters, 0),
+    };
+  }
+
+  private async backlogOf(shard: OrderStreamShard): Promise<OrderBacklog> {
+    const stream = shard.stream;
     const [group, deadLetters, [seconds, micros]] = await Promise.all([
-      this.groupInfo(),
-      this.redis.xlen(RedisKeys.orderDeadLetters),
+      this.groupInfo(stream),
+      this.redis.xlen(shard.deadLetters),
+      // The clock of the stream's own node (on a cluster, TIME goes to any node).
       this.redis.time(),
     ]);
     if (!group.streamExists) return { pending: 0, oldestAgeMs: 0, deadLetters };
     let undelivered = group.lag;
     const firstUndelivered = (await this.redis.xrange(
-      RedisKeys.orderStream,
+      stream,
       group.lastDeliveredId ? `(${group.lastDeliveredId}` : '-',
       '+',
       'COUNT',
@@ -325,10 +418,12 @@ export class SeckillStockStore {
     undelivered ??= firstUndelivered.length;
     let oldestId: string | undefined = firstUndelivered[0]?.[0];
     if (group.pending > 0) {
-      const summary = (await this.redis.xpending(
-        RedisKeys.orderStream,
-        RedisKeys.orderWriterGroup,
-      )) as [number, string | null, string | null, unknown];
+      const summary = (await this.redis.xpending(stream, RedisKeys.orderWriterGroup)) as [
+        number,
+        string | null,
+        string | null,
+        unknown,
+      ];
       if (summary[1]) oldestId = summary[1];
     }
     const nowMs = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
@@ -339,23 +434,27 @@ export class SeckillStockStore {
     };
   }
 
-  /** The dead-letter stream's entries, oldest first (for tools and tests). */
+  /** Every dead-letter stream's entries, oldest first per stream (for tools and tests). */
   async deadLetters(count = SCAN_PAGE): Promise<Record<string, string>[]> {
-    const page = (await this.redis.xrange(
-      RedisKeys.orderDeadLetters,
-      '-',
-      '+',
-      'COUNT',
-      count,
-    )) as RawStreamEntry[];
-    return page.map(([id, fields]) => {
-      const values: Record<string, string> = { id };
-      for (let i = 0; i + 1 < fields.length; i += 2) values[fields[i]] = fields[i + 1];
-      return values;
-    });
+    const letters: Record<string, string>[] = [];
+    for (const shard of await this.allDeadLetterStreams()) {
+      const page = (await this.redis.xrange(shard, '-', '+', 'COUNT', count)) as RawStreamEntry[];
+      for (const [id, fields] of page) {
+        const values: Record<string, string> = { id };
+        for (let i = 0; i + 1 < fields.length; i += 2) values[fields[i]] = fields[i + 1];
+        letters.push(values);
+      }
+    }
+    return letters;
   }
 
-  private async groupInfo(): Promise<{
+  private async allDeadLetterStreams(): Promise<string[]> {
+    const shards = this.streamShards.map((shard) => shard.deadLetters);
+    const legacy = (await this.redis.exists(LEGACY_ORDER_STREAM.deadLetters)) === 1;
+    return legacy ? [...shards, LEGACY_ORDER_STREAM.deadLetters] : shards;
+  }
+
+  private async groupInfo(stream: string): Promise<{
     streamExists: boolean;
     pending: number;
     lastDeliveredId: string | undefined;
@@ -363,7 +462,7 @@ export class SeckillStockStore {
   }> {
     let groups: unknown[][];
     try {
-      groups = (await this.redis.xinfo('GROUPS', RedisKeys.orderStream)) as unknown[][];
+      groups = (await this.redis.xinfo('GROUPS', stream)) as unknown[][];
     } catch (error) {
       if (/no such key/i.test((error as Error).message)) {
         return { streamExists: false, pending: 0, lastDeliveredId: undefined, lag: undefined };
