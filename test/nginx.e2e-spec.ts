@@ -21,6 +21,8 @@ interface ComposeService {
   environment?: Record<string, string | number>;
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] };
+  command?: string[];
+  entrypoint?: string[];
   volumes?: string[];
 }
 
@@ -52,18 +54,34 @@ describe('cluster profile: compose file and nginx (e2e)', () => {
   );
   const apps = inCluster.filter(([, s]) => s.build === '.').map(([name]) => name);
 
-  it('runs MySQL, Redis, three app instances and nginx, each with a healthcheck', () => {
+  it('runs MySQL, a three-master Redis Cluster, three app instances and nginx, each with a healthcheck', () => {
     const names = inCluster.map(([name]) => name);
-    expect(names).toEqual(expect.arrayContaining(['mysql', 'redis', 'nginx']));
+    const redisNodes = ['redis-cluster-1', 'redis-cluster-2', 'redis-cluster-3'];
+    expect(names).toEqual(expect.arrayContaining(['mysql', ...redisNodes, 'nginx']));
+    for (const node of redisNodes) {
+      expect(compose.services[node].profiles).toEqual(['cluster']);
+      expect(compose.services[node].command).toEqual(
+        expect.arrayContaining(['--cluster-enabled', 'yes']),
+      );
+    }
+    const init = compose.services['redis-cluster-init'];
+    expect(init.depends_on).toEqual(
+      Object.fromEntries(redisNodes.map((node) => [node, { condition: 'service_healthy' }])),
+    );
+    for (const node of redisNodes) expect(String(init.entrypoint)).toContain(`hosts ${node} `);
     expect(apps).toEqual(['app-1', 'app-2', 'app-3']);
     for (const [, service] of inCluster)
       expect(service.healthcheck?.test.length).toBeGreaterThan(0);
     for (const app of apps) {
       const service = compose.services[app];
-      expect(service.environment).toMatchObject({ NODE_ENV: 'production', HOST: '0.0.0.0' });
+      expect(service.environment).toMatchObject({
+        NODE_ENV: 'production',
+        HOST: '0.0.0.0',
+        REDIS_CLUSTER_NODES: redisNodes.map((node) => `${node}:6379`).join(','),
+      });
       expect(service.depends_on).toEqual({
         mysql: { condition: 'service_healthy' },
-        redis: { condition: 'service_healthy' },
+        'redis-cluster-init': { condition: 'service_completed_successfully' },
       });
     }
     const nginx = compose.services.nginx;
