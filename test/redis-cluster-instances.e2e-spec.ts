@@ -1,8 +1,7 @@
 import { Cluster } from 'ioredis';
-import request from 'supertest';
 import { RedisKeys, voucherShard } from '../src/redis/redis-keys';
-import { BuiltService, RunningService } from './support/built-service';
-import { freePort } from './support/free-port';
+import { BuiltService } from './support/built-service';
+import { Instance, startInstances } from './support/instances';
 import { RedisClusterProcess } from './support/redis-cluster';
 import {
   ADMIN_TOKEN,
@@ -53,33 +52,15 @@ describe('Redis Cluster, two instances (e2e)', () => {
     await cluster?.stop();
   });
 
-  async function startInstance(): Promise<RunningService & { api: ReturnType<typeof request> }> {
-    const port = await freePort();
-    const run = built.start({
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DB_HOST: process.env.DB_HOST!,
-      DB_PORT: process.env.DB_PORT!,
-      DB_USER: process.env.DB_USER!,
-      DB_PASSWORD: process.env.DB_PASSWORD ?? '',
-      DB_NAME: process.env.DB_NAME!,
+  /** Instances on the cluster; /health answered (it pings every master). */
+  const startOnCluster = (count: number) =>
+    startInstances(built, count, {
       REDIS_CLUSTER_NODES: cluster.nodesVariable,
-      ADMIN_TOKEN,
       SECKILL_MODE: 'async',
       ASYNC_STREAM_SHARDS: String(SHARDS),
       ASYNC_BLOCK_MS: '50',
       ASYNC_CLAIM_IDLE_MS: String(CLAIM_IDLE_MS),
     });
-    const api = request(`http://127.0.0.1:${port}`);
-    await until(
-      'an instance to answer /health',
-      async () => (await api.get('/health').catch(() => ({ status: 0 }))).status === 200,
-      30_000,
-    );
-    return { ...run, api };
-  }
 
   /** Entries read and not acknowledged, per consumer, over every shard. */
   async function pendingByConsumer(): Promise<Map<string, number>> {
@@ -97,7 +78,7 @@ describe('Redis Cluster, two instances (e2e)', () => {
   }
 
   it('writes every order accepted by either instance exactly once after one is killed', async () => {
-    const [a, b] = await Promise.all([startInstance(), startInstance()]);
+    const [a, b] = await startOnCluster(2);
     const vouchers: number[] = [];
     while (new Set(vouchers.map((id) => voucherShard(id, SHARDS))).size < SHARDS) {
       const created = await a.api
@@ -135,7 +116,7 @@ describe('Redis Cluster, two instances (e2e)', () => {
       }
       expect(accepted).toHaveLength(STOCK * vouchers.length);
       // The consumer name is host-pid-random.
-      const holds = (held: Map<string, number>, instance: RunningService) =>
+      const holds = (held: Map<string, number>, instance: Instance) =>
         [...held.keys()].some((name) => name.includes(`-${instance.pid}-`));
       // Each shard's loop of each instance reads a first batch and retries it while the
       // table is locked; the rest waits in the streams.

@@ -1,11 +1,8 @@
-import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { redisServerMissing } from './redis-server';
+import { RedisServerProcess } from './redis-server';
 
 const run = promisify(execFile);
 const READY_TIMEOUT_MS = 20_000;
@@ -38,92 +35,31 @@ async function redisCli(port: number, ...args: string[]): Promise<string> {
   return stdout;
 }
 
-/** One node of the cluster: a redis-server of the test's own, in a temp dir. */
-class ClusterNode {
-  child?: ChildProcess;
-
-  constructor(
-    readonly port: number,
-    readonly dir: string,
-  ) {}
-
-  start(): void {
-    this.child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(this.port),
-        '--bind',
-        '127.0.0.1',
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        join(this.dir, 'nodes.conf'),
-        '--cluster-node-timeout',
-        '2000',
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--dir',
-        this.dir,
-      ],
-      { stdio: 'ignore' },
-    );
-    const child = this.child;
-    child.once('exit', () => {
-      if (this.child === child) this.child = undefined;
-    });
-  }
-
-  /** SIGKILL by PID; resolves once the process is gone. */
-  async kill(): Promise<void> {
-    const child = this.child;
-    if (!child?.pid) return;
-    if (child.exitCode === null && child.signalCode === null) {
-      const exit = new Promise((resolve) => child.once('exit', resolve));
-      killQuietly(child.pid);
-      await exit;
-    }
-    this.child = undefined;
-  }
-}
-
 /**
  * A local Redis Cluster of three masters and no replicas (redis-server
  * --cluster-enabled on free ports, `redis-cli --cluster create`), for the
- * cluster e2e specs. stop() kills the nodes by PID and removes their dirs;
- * an exit hook kills them too if the test process dies first.
+ * cluster e2e specs. Each node is a RedisServerProcess: stop() kills them by
+ * PID and removes their dirs, their exit hooks if the test process dies first.
  */
 export class RedisClusterProcess {
-  private readonly killOnExit = () => {
-    for (const node of this.nodes) if (node.child?.pid) killQuietly(node.child.pid);
-  };
-
-  private constructor(private readonly nodes: ClusterNode[]) {
-    process.once('exit', this.killOnExit);
-  }
+  private constructor(private readonly nodes: RedisServerProcess[]) {}
 
   static async start(masters = 3): Promise<RedisClusterProcess> {
-    const missing = redisServerMissing();
-    if (missing) throw new Error(missing);
     const taken = new Set<number>();
-    const nodes: ClusterNode[] = [];
-    for (let i = 0; i < masters; i += 1) {
-      const port = await freeNodePort(taken);
-      taken.add(port).add(port + 10_000);
-      nodes.push(new ClusterNode(port, mkdtempSync(join(tmpdir(), 'seckill-cluster-'))));
-    }
-    const cluster = new RedisClusterProcess(nodes);
+    const cluster = new RedisClusterProcess([]);
     try {
-      for (const node of nodes) node.start();
-      await cluster.untilEveryNode(async (port) => (await redisCli(port, 'PING')).includes('PONG'));
+      for (let i = 0; i < masters; i += 1) {
+        const port = await freeNodePort(taken);
+        taken.add(port).add(port + 10_000);
+        // Resolves once the node answers PING.
+        cluster.nodes.push(await RedisServerProcess.start({ port, clusterEnabled: true }));
+      }
       await run(
         'redis-cli',
         [
           '--cluster',
           'create',
-          ...nodes.map((node) => `127.0.0.1:${node.port}`),
+          ...cluster.nodes.map((node) => `127.0.0.1:${node.port}`),
           '--cluster-replicas',
           '0',
           '--cluster-yes',
@@ -157,35 +93,23 @@ export class RedisClusterProcess {
   /** FLUSHALL on every master (FLUSHDB and SCAN are per node on a cluster). */
   async flushAll(): Promise<void> {
     for (const node of this.nodes) {
-      if (node.child) await redisCli(node.port, 'FLUSHALL');
+      if (node.pid) await redisCli(node.port, 'FLUSHALL');
     }
   }
 
   async stop(): Promise<void> {
-    for (const node of this.nodes) {
-      await node.kill();
-      rmSync(node.dir, { recursive: true, force: true });
-    }
-    process.removeListener('exit', this.killOnExit);
+    for (const node of this.nodes) await node.stop();
   }
 
   private async untilEveryNode(check: (port: number) => Promise<boolean>): Promise<void> {
     const deadline = Date.now() + READY_TIMEOUT_MS;
     for (const node of this.nodes) {
       for (;;) {
-        if (!node.child) throw new Error(`redis-server on port ${node.port} exited at start`);
+        if (!node.pid) throw new Error(`redis-server on port ${node.port} exited at start`);
         if (await check(node.port).catch(() => false)) break;
         if (Date.now() > deadline) throw new Error(`Redis Cluster node ${node.port} not ready`);
         await sleep(50);
       }
     }
-  }
-}
-
-function killQuietly(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
   }
 }

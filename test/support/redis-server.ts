@@ -45,6 +45,13 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
+export interface RedisServerOptions {
+  /** A port of the caller's choosing (one try); unset, a free one (a few tries). */
+  port?: number;
+  /** A Redis Cluster node (`--cluster-enabled yes`, its nodes.conf in the server's dir). */
+  clusterEnabled?: boolean;
+}
+
 /**
  * A redis-server of the test's own (no persistence, a temporary dir), so an
  * outage can be made without touching the shared server. kill() is SIGKILL by
@@ -60,19 +67,24 @@ export class RedisServerProcess {
   private constructor(
     readonly port: number,
     private readonly dir: string,
+    private readonly clusterEnabled: boolean,
   ) {
     process.once('exit', this.killOnExit);
   }
 
-  /** Starts on a free port (a few tries, in case another process took the port first). */
-  static async start(): Promise<RedisServerProcess> {
+  /**
+   * Starts on options.port, or on a free port (a few tries, in case another
+   * process took the port first).
+   */
+  static async start(options: RedisServerOptions = {}): Promise<RedisServerProcess> {
     const missing = redisServerMissing();
     if (missing) throw new Error(missing);
     let lastError: unknown;
-    for (let attempt = 0; attempt < 3; attempt += 1) {
+    for (let attempt = 0; attempt < (options.port ? 1 : 3); attempt += 1) {
       const server = new RedisServerProcess(
-        await freePort(),
+        options.port ?? (await freePort()),
         mkdtempSync(join(tmpdir(), 'seckill-redis-')),
+        options.clusterEnabled ?? false,
       );
       try {
         await server.restart();
@@ -110,6 +122,16 @@ export class RedisServerProcess {
         'no',
         '--dir',
         this.dir,
+        ...(this.clusterEnabled
+          ? [
+              '--cluster-enabled',
+              'yes',
+              '--cluster-config-file',
+              join(this.dir, 'nodes.conf'),
+              '--cluster-node-timeout',
+              '2000',
+            ]
+          : []),
       ],
       { stdio: 'ignore' },
     );
