@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { envValidationSchema } from '../src/config/env.validation';
 import { intFlag, logPhase, parseFlags, runCli, UsageError } from './cli';
 import { DEFAULT_REPORT_DIR, reportBaseName, writeReportFiles } from './report.files';
-import type { BenchCase, BenchMode, BenchRun, PeakRss } from './bench.suite';
+import type { BenchCase, BenchMode, BenchRun, BenchSuite, PeakRss } from './bench.suite';
 import type { ProductionBundle, ServiceProcess as ServiceProcessType } from './service.process';
 import { resetStores } from './bench-stores';
 
@@ -153,6 +153,7 @@ async function main(): Promise<number> {
     modeSummaries,
     runDrainCase,
     drainCase,
+    SINGLE_REDIS_SUITE,
     QUORUM_SUITE,
     ASYNC_SUITE,
     workersSuite,
@@ -220,30 +221,6 @@ async function main(): Promise<number> {
     services.delete(service);
     return peakRssMiB;
   };
-  /**
-   * --workers: the same build under start:cluster (its primary forks WORKERS
-   * workers of main.js beside it), the workers suite in `mode`. Peak RSS is the
-   * primary's only; the figure compared is requests/s.
-   */
-  const runWorkers = async (mode: BenchMode, context: Parameters<typeof runBenchSuite>[0]) => {
-    const service = await startService(
-      { SECKILL_MODE: mode, WORKERS: String(settings.workers) },
-      `service-${mode}-workers`,
-      join(dirname(bundle.mainPath), 'cluster.js'),
-    );
-    try {
-      return await runBenchSuite(
-        context,
-        url,
-        service.pid,
-        settings.rounds,
-        log,
-        workersSuite(mode, settings.workers),
-      );
-    } finally {
-      await stopService(service);
-    }
-  };
   try {
     const app = await openAppContext();
     try {
@@ -252,18 +229,48 @@ async function main(): Promise<number> {
       const cases: BenchCase[] = [];
       const warmUps: { name: string; run: BenchRun }[] = [];
       const peakRssMiB: PeakRss = {};
+      /**
+       * One suite on a service of its own: its cases and warm-up join the run's;
+       * answers the service's peak RSS. A failure leaves the service to the
+       * cleanup below.
+       */
+      const benchService = async (
+        suite: BenchSuite,
+        warmUpName: string,
+        extraEnv: NodeJS.ProcessEnv,
+        logName: string,
+        entry?: string,
+      ): Promise<number> => {
+        const service = await startService(extraEnv, logName, entry);
+        const run = await runBenchSuite(context, url, service.pid, settings.rounds, log, suite);
+        cases.push(...run.cases);
+        warmUps.push({ name: warmUpName, run: run.warmUp });
+        return stopService(service);
+      };
+      /**
+       * --workers: the same build under start:cluster (its primary forks WORKERS
+       * workers of main.js beside it), the workers suite in `mode`. Its peak RSS
+       * would be the primary's only: the figure compared is requests/s.
+       */
+      const benchWorkers = async (mode: BenchMode, warmUpName: string) => {
+        if (settings.workers === 0) return;
+        await benchService(
+          workersSuite(mode, settings.workers),
+          warmUpName,
+          { SECKILL_MODE: mode, WORKERS: String(settings.workers) },
+          `service-${mode}-workers`,
+          join(dirname(bundle.mainPath), 'cluster.js'),
+        );
+      };
 
       if (settings.modes.includes('sync')) {
-        const service = await startService({ SECKILL_MODE: 'sync' }, 'service');
-        const run = await runBenchSuite(context, url, service.pid, settings.rounds, log);
-        cases.push(...run.cases);
-        warmUps.push({ name: 'warmUp', run: run.warmUp });
-        peakRssMiB.sync = await stopService(service);
-        if (settings.workers > 0) {
-          const workers = await runWorkers('sync', context);
-          cases.push(...workers.cases);
-          warmUps.push({ name: 'workersWarmUp', run: workers.warmUp });
-        }
+        peakRssMiB.sync = await benchService(
+          SINGLE_REDIS_SUITE,
+          'warmUp',
+          { SECKILL_MODE: 'sync' },
+          'service',
+        );
+        await benchWorkers('sync', 'workersWarmUp');
       }
 
       // The same build again, the locks on a quorum of independent masters.
@@ -272,24 +279,16 @@ async function main(): Promise<number> {
         log(`starting ${settings.lockMasters} redis-server processes as lock masters`);
         const masters = await RedisMasters.start(settings.lockMasters);
         try {
-          const service = await startService(
+          const quorumPeakRssMiB = await benchService(
+            QUORUM_SUITE,
+            'quorumWarmUp',
             { SECKILL_MODE: 'sync', REDIS_LOCK_URLS: masters.urls.join(',') },
             'service-quorum',
           );
-          const run = await runBenchSuite(
-            context,
-            url,
-            service.pid,
-            settings.rounds,
-            log,
-            QUORUM_SUITE,
-          );
-          cases.push(...run.cases);
-          warmUps.push({ name: 'quorumWarmUp', run: run.warmUp });
           quorum = {
             masters: masters.urls,
             redis: await masters.version(),
-            peakRssMiB: await stopService(service),
+            peakRssMiB: quorumPeakRssMiB,
           };
         } finally {
           masters.stop();
@@ -298,26 +297,13 @@ async function main(): Promise<number> {
 
       // The same build with SECKILL_MODE=async: the cases again, then the drain.
       if (settings.modes.includes('async')) {
-        const service = await startService(
+        peakRssMiB.async = await benchService(
+          ASYNC_SUITE,
+          'asyncWarmUp',
           { SECKILL_MODE: 'async', ASYNC_WRITER_ENABLED: 'true' },
           'service-async',
         );
-        const run = await runBenchSuite(
-          context,
-          url,
-          service.pid,
-          settings.rounds,
-          log,
-          ASYNC_SUITE,
-        );
-        cases.push(...run.cases);
-        warmUps.push({ name: 'asyncWarmUp', run: run.warmUp });
-        peakRssMiB.async = await stopService(service);
-        if (settings.workers > 0) {
-          const workers = await runWorkers('async', context);
-          cases.push(...workers.cases);
-          warmUps.push({ name: 'asyncWorkersWarmUp', run: workers.warmUp });
-        }
+        await benchWorkers('async', 'asyncWorkersWarmUp');
 
         if (settings.drainShoppers > 0) {
           const admitting = await startService(
