@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { AsyncSeckillState } from '../src/order/async/async-seckill.state';
+import { LockService } from '../src/lock/lock.service';
+import { AsyncSeckillState, OrderLock } from '../src/order/async/async-seckill.state';
 import { SeckillStockStore } from '../src/order/async/seckill-stock.store';
 import { RedisKeys } from '../src/redis/redis-keys';
 import { UserService } from '../src/user/user.service';
@@ -205,6 +206,131 @@ describe('async seckill (e2e)', () => {
       await until('the order to be written', drained);
       await getOrder(res.body.data as string, other.token).expect(404);
       await getOrder(res.body.data as string, owner.token).expect(200);
+    });
+  });
+
+  describe('the order lock, where the locks live on this Redis (the default): taken with the buyer check, released by the admission', () => {
+    const LEASE_MS = 10_000;
+    const state = () => t.app.get(AsyncSeckillState);
+    const lockOf = (userId: number) => RedisKeys.orderLock(userId);
+    const scriptedLock = (lock: Awaited<ReturnType<AsyncSeckillState['lockUnlessBuyer']>>) => {
+      expect(lock).toMatchObject({ releasedByAdmission: { key: expect.any(String) } });
+      return lock as OrderLock & { releasedByAdmission: { key: string; value: string } };
+    };
+
+    it('holds the lock from the first script to the admission: the same user meanwhile gets DUPLICATE_ORDER', async () => {
+      const [shopper] = await signInShoppers(t, 1);
+      const voucherId = await createSeckillVoucher(t.api, { stock: 5 });
+      const tryLock = jest.spyOn(t.app.get(LockService), 'tryLock');
+      try {
+        const lock = scriptedLock(await state().lockUnlessBuyer(voucherId, shopper.id, LEASE_MS));
+        expect(lock.releasedByAdmission.key).toBe(lockOf(shopper.id));
+        expect(await t.redis.get(lockOf(shopper.id))).toBe(lock.releasedByAdmission.value);
+        expect(await t.redis.pttl(lockOf(shopper.id))).toBeGreaterThan(LEASE_MS - 2_000);
+
+        // Held: another attempt of the user is refused, by the state and over HTTP.
+        expect(await state().lockUnlessBuyer(voucherId, shopper.id, LEASE_MS)).toBeUndefined();
+        expect((await order(voucherId, shopper.token).expect(409)).body.code).toBe(
+          'DUPLICATE_ORDER',
+        );
+
+        const admission = await state().admit({ userId: shopper.id, voucherId }, lock);
+
+        expect(admission.outcome).toBe('accepted');
+        // Released by the admission script itself.
+        expect(await t.redis.exists(lockOf(shopper.id))).toBe(0);
+        // The hold is over: releasing it later deletes nothing (the key may be another's by then).
+        await t.redis.set(lockOf(shopper.id), 'next-holder', 'PX', 5_000);
+        await lock.held.release();
+        expect(await t.redis.get(lockOf(shopper.id))).toBe('next-holder');
+        await t.redis.del(lockOf(shopper.id));
+        // A buyer now: refused by the first script, which takes no lock.
+        expect(await state().lockUnlessBuyer(voucherId, shopper.id, LEASE_MS)).toBe(
+          'already-purchased',
+        );
+        expect(await t.redis.exists(lockOf(shopper.id))).toBe(0);
+        // The scripts did it all: LockService's own acquire was never asked.
+        expect(tryLock).not.toHaveBeenCalled();
+      } finally {
+        tryLock.mockRestore();
+      }
+    });
+
+    it('releases the lock in the admission script on a refusal too (sold out)', async () => {
+      const [first, second] = await signInShoppers(t, 2);
+      const voucherId = await createSeckillVoucher(t.api, { stock: 1 });
+      await order(voucherId, first.token).expect(202);
+
+      const lock = scriptedLock(await state().lockUnlessBuyer(voucherId, second.id, LEASE_MS));
+      const admission = await state().admit({ userId: second.id, voucherId }, lock);
+
+      expect(admission.outcome).toBe('sold-out');
+      expect(await t.redis.exists(lockOf(second.id))).toBe(0);
+    });
+
+    it('never deletes a lock that is no longer its own (the lease ran out, someone else took the key)', async () => {
+      const [shopper] = await signInShoppers(t, 1);
+      const voucherId = await createSeckillVoucher(t.api, { stock: 5 });
+      const lock = scriptedLock(await state().lockUnlessBuyer(voucherId, shopper.id, LEASE_MS));
+      await t.redis.set(lockOf(shopper.id), 'someone-else', 'PX', 5_000);
+
+      const admission = await state().admit({ userId: shopper.id, voucherId }, lock);
+
+      expect(admission.outcome).toBe('accepted');
+      expect(await t.redis.get(lockOf(shopper.id))).toBe('someone-else');
+      await t.redis.del(lockOf(shopper.id));
+    });
+
+    it('keeps the lock while the keys are rebuilt (the script answered missing), releases it after', async () => {
+      const [shopper] = await signInShoppers(t, 1);
+      const voucherId = await createSeckillVoucher(t.api, { stock: 5 });
+      await t.app.get(SeckillStockStore).unload(voucherId);
+      const store = t.app.get(SeckillStockStore);
+      const original = store.admit.bind(store);
+      const afterEachScript: { outcome: string; lockHeld: number }[] = [];
+      const admit = jest.spyOn(store, 'admit').mockImplementation(async (...args) => {
+        const answer = await original(...args);
+        afterEachScript.push({
+          outcome: answer.outcome,
+          lockHeld: await t.redis.exists(lockOf(shopper.id)),
+        });
+        return answer;
+      });
+      try {
+        const lock = scriptedLock(await state().lockUnlessBuyer(voucherId, shopper.id, LEASE_MS));
+        const admission = await state().admit({ userId: shopper.id, voucherId }, lock);
+
+        expect(admission.outcome).toBe('accepted');
+        expect(afterEachScript).toEqual([
+          { outcome: 'missing', lockHeld: 1 },
+          { outcome: 'accepted', lockHeld: 0 },
+        ]);
+        expect(await redisStock(voucherId)).toBe(4);
+      } finally {
+        admit.mockRestore();
+      }
+    });
+
+    it('counts its attempts in lock_attempts_total, as tryLock does', async () => {
+      const attempts = async (outcome: string) => {
+        const res = await t.api.get('/metrics').expect(200);
+        const match = new RegExp(`lock_attempts_total\\{outcome="${outcome}"\\} (\\d+)`).exec(
+          res.text,
+        );
+        return Number(match?.[1] ?? 0);
+      };
+      const [shopper] = await signInShoppers(t, 1);
+      const voucherId = await createSeckillVoucher(t.api, { stock: 5 });
+      const acquired = await attempts('acquired');
+      const contended = await attempts('contended');
+
+      await t.redis.set(lockOf(shopper.id), 'someone-else', 'PX', 5_000);
+      await order(voucherId, shopper.token).expect(409);
+      await t.redis.del(lockOf(shopper.id));
+      await order(voucherId, shopper.token).expect(202);
+
+      expect(await attempts('contended')).toBe(contended + 1);
+      expect(await attempts('acquired')).toBe(acquired + 1);
     });
   });
 

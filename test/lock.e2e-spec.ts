@@ -5,6 +5,8 @@ import { DependencyUnavailableError } from '../src/common/domain-error';
 import { HeldLock } from '../src/lock/held-lock';
 import { LockWaitTimeoutError } from '../src/lock/lock.errors';
 import { LockService } from '../src/lock/lock.service';
+import { AsyncSeckillState } from '../src/order/async/async-seckill.state';
+import { RedisKeys } from '../src/redis/redis-keys';
 import { runCounterWorkers } from './support/lock-counter';
 import { RedisServerProcess } from './support/redis-server';
 import { startTestApp, TestApp } from './support/test-app';
@@ -73,6 +75,20 @@ describe('locks (e2e, a private redis-server as the lock master)', () => {
     expect(await raw.exists(key)).toBe(1);
     expect(await t.redis.exists(key)).toBe(0);
     await held!.release();
+    expect(await raw.exists(key)).toBe(0);
+  });
+
+  it("takes an async seckill's order lock on the lock master (SISMEMBER, then tryLock), not by a script on REDIS_URL", async () => {
+    const userId = 900_000_000 + Math.floor(Math.random() * 1_000_000);
+    const key = RedisKeys.orderLock(userId);
+
+    const lock = await t.app.get(AsyncSeckillState).lockUnlessBuyer(123_456, userId, 5_000);
+
+    // No value handed to the admission script: it could not release a key on another server.
+    expect(lock).toEqual({ held: expect.any(HeldLock) });
+    expect(await raw.exists(key)).toBe(1);
+    expect(await t.redis.exists(key)).toBe(0);
+    if (lock && lock !== 'already-purchased') await lock.held.release();
     expect(await raw.exists(key)).toBe(0);
   });
 

@@ -34,6 +34,15 @@ export class HeldLock {
   }
 
   /**
+   * The script that finished the work released the key itself (see
+   * LockService.scriptedAttempt): this hold and the lock end, with no Redis call.
+   */
+  releasedByScript(): void {
+    this.ended = true;
+    this.lease.releasedByScript();
+  }
+
+  /**
    * Gives up the lock without deleting the key: the watchdog stops and the key
    * expires by its lease. For a holder that cannot tell whether its work took effect
    * and must keep everyone else out until then. Ends every hold of this lock.

@@ -1,12 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import Redlock, { ExecutionError, ResourceLockedError } from 'redlock';
 import { DependencyUnavailableError } from '../common/domain-error';
 import { LockMetrics } from '../metrics/lock.metrics';
+import { isCluster, RedisClient } from '../redis/redis.constants';
 import { HeldLock } from './held-lock';
 import { LeasedLock } from './leased-lock';
 import { LOCK_RETRY_DELAY, REDLOCK } from './lock.constants';
 import { LockWaitTimeoutError } from './lock.errors';
+import { SingleRedisRedlock } from './single-redis-redlock';
 
 export interface TryLockOptions {
   /** How long the key lives in Redis without renewal; the watchdog renews it while held. */
@@ -16,6 +19,29 @@ export interface TryLockOptions {
 export interface LockOptions extends TryLockOptions {
   /** How long to keep retrying while someone else holds the key (0: one attempt). */
   waitMs: number;
+}
+
+/**
+ * A tryLock that a Lua script of the caller's runs itself, in the same call as
+ * work of its own: `SET key value NX PX leaseMs` to take the key and, at the end
+ * of a later script that finishes the work under the lock, the compare-and-delete
+ * of `key` if it still holds `value`. Each step is one round trip instead of two.
+ * The caller reports what its script did; the lock it gets is tryLock's.
+ */
+export interface ScriptedLockAttempt {
+  readonly key: string;
+  /** This holder's value: only it may delete the key. */
+  readonly value: string;
+  readonly leaseMs: number;
+  /** The script took the key: held from now on (watchdog, release, abandon), as tryLock's. */
+  acquired(): HeldLock;
+  /** The key was held by someone else: tryLock's undefined. */
+  refused(): void;
+  /**
+   * The script got no answer: it may have taken the key, which is given back if
+   * so. Answers the error to throw (503), as tryLock rejects with.
+   */
+  failed(error: unknown): DependencyUnavailableError;
 }
 
 /** The locks a holder (one async call chain) has taken, by key. */
@@ -60,6 +86,56 @@ export class LockService {
     }
     done('acquired');
     return this.hold(lease);
+  }
+
+  /**
+   * For a script on `client` that takes `key` together with keys of its own (see
+   * ScriptedLockAttempt). Only where the locks live on that very client and it is
+   * one Redis server: not with REDIS_LOCK_URLS (a quorum takes a call per master)
+   * nor on a Cluster (the lock's slot is not the script's). Undefined otherwise,
+   * or when the caller's chain holds `key` already: then tryLock, which handles both.
+   */
+  scriptedAttempt(
+    client: RedisClient,
+    key: string,
+    { leaseMs }: TryLockOptions,
+  ): ScriptedLockAttempt | undefined {
+    const redlock = this.redlock;
+    if (!(redlock instanceof SingleRedisRedlock) || !redlock.isOn(client) || isCluster(client)) {
+      return undefined;
+    }
+    if (this.holders.getStore()?.has(key)) return undefined;
+    const done = this.metrics.startAttempt();
+    const value = randomUUID();
+    const start = Date.now();
+    const adopt = () => redlock.adopt(key, value, leaseMs, start);
+    return {
+      key,
+      value,
+      leaseMs,
+      acquired: () => {
+        const lock = adopt();
+        if (lock.expiration <= Date.now()) {
+          // Taken, but so late that the lease (drift subtracted) is over, as in acquireOnce.
+          void lock.release().catch(() => undefined);
+          done('unavailable');
+          throw new DependencyUnavailableError(
+            ['redis'],
+            new Error(`lock ${key} granted after its validity time`),
+          );
+        }
+        done('acquired');
+        return this.hold(new LeasedLock(lock, leaseMs, this.logger, this.metrics));
+      },
+      refused: () => done('contended'),
+      failed: (error) => {
+        done('unavailable');
+        void adopt()
+          .release()
+          .catch(() => undefined);
+        return new DependencyUnavailableError(['redis'], error);
+      },
+    };
   }
 
   /**

@@ -1,6 +1,8 @@
 import type Redis from 'ioredis';
-import { ExecutionError, ResourceLockedError } from 'redlock';
+import { Cluster } from 'ioredis';
+import Redlock, { ExecutionError, ResourceLockedError } from 'redlock';
 import { DependencyUnavailableError } from '../common/domain-error';
+import { HeldLock } from './held-lock';
 import { connectionError, lockMetrics } from './lock.fixtures-spec';
 import { LockService } from './lock.service';
 import { SingleRedisRedlock } from './single-redis-redlock';
@@ -117,6 +119,102 @@ describe(SingleRedisRedlock.name, () => {
       expect(await metrics.value('lock_attempts_total', { outcome: 'unavailable' })).toBe(1);
       expect(await metrics.value('lock_attempts_total', { outcome: 'acquired' })).toBe(1);
       expect(redis.redlockReleaseOne).toHaveBeenCalledTimes(2);
+    });
+
+    describe('scriptedAttempt: a lock that a script on the same client takes and releases', () => {
+      let metrics: ReturnType<typeof lockMetrics>;
+      let locks: LockService;
+      const client = () => redis as unknown as Redis;
+      const attempts = (outcome: string) =>
+        metrics.value('lock_attempts_total', { outcome: outcome });
+
+      beforeEach(() => {
+        metrics = lockMetrics();
+        locks = new LockService(sut, metrics.metrics);
+      });
+
+      it('hands the script a key, a value of its own and the lease; acquired() holds it as tryLock does', async () => {
+        const attempt = locks.scriptedAttempt(client(), KEY, { leaseMs: LEASE_MS })!;
+        expect(attempt).toMatchObject({ key: KEY, leaseMs: LEASE_MS });
+        expect(attempt.value).toMatch(/^[0-9a-f-]{36}$/);
+        expect(locks.scriptedAttempt(client(), KEY, { leaseMs: LEASE_MS })!.value).not.toBe(
+          attempt.value,
+        );
+
+        const held = attempt.acquired();
+
+        expect(held).toBeInstanceOf(HeldLock);
+        expect(held.key).toBe(KEY);
+        expect(await attempts('acquired')).toBe(1);
+        // No Redis call of its own: the script took the key.
+        expect(redis.set).not.toHaveBeenCalled();
+        await held.release();
+        expect(redis.redlockReleaseOne).toHaveBeenCalledWith(KEY, attempt.value);
+      });
+
+      it('counts a key held by someone else as contended', async () => {
+        locks.scriptedAttempt(client(), KEY, { leaseMs: LEASE_MS })!.refused();
+
+        expect(await attempts('contended')).toBe(1);
+        expect(await attempts('acquired')).toBe(0);
+      });
+
+      it('answers an unanswered script with a 503 error and takes back what may have landed', async () => {
+        const attempt = locks.scriptedAttempt(client(), KEY, { leaseMs: LEASE_MS })!;
+        const down = connectionError();
+
+        const error = attempt.failed(down);
+
+        expect(error).toBeInstanceOf(DependencyUnavailableError);
+        expect(error.cause).toBe(down);
+        expect(await attempts('unavailable')).toBe(1);
+        expect(redis.redlockReleaseOne).toHaveBeenCalledWith(KEY, attempt.value);
+      });
+
+      it('ends with releasedByScript: no Redis call on release, no renewal later', async () => {
+        jest.useFakeTimers();
+        try {
+          const held = locks.scriptedAttempt(client(), KEY, { leaseMs: LEASE_MS })!.acquired();
+          const extend = jest.spyOn(sut, 'extend');
+
+          held.releasedByScript();
+          await held.release();
+          jest.advanceTimersByTime(3 * LEASE_MS);
+
+          expect(redis.redlockReleaseOne).not.toHaveBeenCalled();
+          expect(extend).not.toHaveBeenCalled();
+        } finally {
+          jest.useRealTimers();
+        }
+      });
+
+      it('is not offered where a script on the client cannot take the lock', () => {
+        // Locks on another client (REDIS_LOCK_URLS of one master).
+        expect(
+          locks.scriptedAttempt(fakeRedis() as unknown as Redis, KEY, { leaseMs: LEASE_MS }),
+        ).toBeUndefined();
+        // A quorum of masters: one call per master.
+        const quorum = new LockService(
+          new Redlock([client(), client(), client()], { retryCount: 0 }),
+          metrics.metrics,
+        );
+        expect(quorum.scriptedAttempt(client(), KEY, { leaseMs: LEASE_MS })).toBeUndefined();
+        // A Redis Cluster: the lock's slot is not the script's.
+        const cluster = Object.assign(Object.create(Cluster.prototype) as Cluster, redis);
+        const onCluster = new LockService(
+          new SingleRedisRedlock(cluster, { retryCount: 0 }),
+          metrics.metrics,
+        );
+        expect(onCluster.scriptedAttempt(cluster, KEY, { leaseMs: LEASE_MS })).toBeUndefined();
+      });
+
+      it('is not offered inside a chain that holds the key already (tryLock reenters it)', async () => {
+        const scripted = await locks.withLock(KEY, { leaseMs: LEASE_MS }, () =>
+          Promise.resolve(locks.scriptedAttempt(client(), KEY, { leaseMs: LEASE_MS })),
+        );
+
+        expect(scripted).toBeUndefined();
+      });
     });
   });
 });

@@ -42,6 +42,21 @@ export class SingleRedisRedlock extends Redlock {
     this.client = client as RedisClient & ReleaseCommand;
   }
 
+  /** Whether the locks live on `client` itself (the same connection, so scripts on it may take them). */
+  isOn(client: RedisClient): boolean {
+    return this.client === client;
+  }
+
+  /**
+   * A lock that a script on this client took with `SET key value NX PX duration`,
+   * which started at `start` (ms): the same Lock as acquire() answers, with the
+   * same validity (lease minus drift), so renewal and release work as for any.
+   */
+  adopt(key: string, value: string, duration: number, start: number): Lock {
+    const drift = Math.round(this.settings.driftFactor * duration) + 2;
+    return new Lock(this, [key], value, [], start + duration - drift);
+  }
+
   override async acquire(
     resources: string[],
     duration: number,
@@ -66,8 +81,7 @@ export class SingleRedisRedlock extends Redlock {
     // Held by someone else: an expected answer (every DUPLICATE_ORDER), not a failure.
     if (granted === null) throw withoutStack(() => this.refusal(heldByAnother()));
     // Redlock's validity: the lease minus the clock drift (driftFactor) and 2 ms.
-    const drift = Math.round(this.settings.driftFactor * duration) + 2;
-    return new Lock(this, resources, value, [], start + duration - drift);
+    return this.adopt(key, value, duration, start);
   }
 
   override async release(lock: Lock, settings?: Partial<Settings>): Promise<ExecutionResult> {

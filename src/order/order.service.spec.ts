@@ -434,14 +434,14 @@ describe(OrderService.name, () => {
   });
 
   describe('in async mode', () => {
-    let admit: jest.Mock<Promise<{ outcome: string; orderId?: string }>, [unknown]>;
+    let admit: jest.Mock<Promise<{ outcome: string; orderId?: string }>, [unknown, unknown]>;
     let findAccepted: jest.Mock<Promise<unknown>, [string]>;
-    let isKnownBuyer: jest.Mock<Promise<boolean>, [number, number]>;
+    let lockUnlessBuyer: jest.Mock<Promise<unknown>, [number, number, number]>;
 
     beforeEach(() => {
       admit = jest.fn().mockResolvedValue({ outcome: 'accepted', orderId: ORDER_ID });
       findAccepted = jest.fn().mockResolvedValue(undefined);
-      isKnownBuyer = jest.fn().mockResolvedValue(false);
+      lockUnlessBuyer = jest.fn().mockResolvedValue({ held: lock });
       sut = new OrderService(
         vouchers as unknown as VoucherService,
         orders as unknown as OrderRepository,
@@ -449,7 +449,7 @@ describe(OrderService.name, () => {
         orderIds as unknown as OrderIdGenerator,
         new SeckillMetrics(new Registry()),
         config,
-        { admit, findAccepted, isKnownBuyer } as unknown as AsyncSeckillState,
+        { admit, findAccepted, lockUnlessBuyer } as unknown as AsyncSeckillState,
         { mode: 'async' } as AsyncSeckillConfig,
       );
     });
@@ -460,7 +460,9 @@ describe(OrderService.name, () => {
         state: 'pending',
       });
 
-      expect(admit).toHaveBeenCalledWith({ userId: USER_ID, voucherId: VOUCHER_ID });
+      expect(lockUnlessBuyer).toHaveBeenCalledWith(VOUCHER_ID, USER_ID, config.orderLockLeaseMs);
+      // The lock goes with the admission, which may release it in its own script.
+      expect(admit).toHaveBeenCalledWith({ userId: USER_ID, voucherId: VOUCHER_ID }, { held: lock });
       expect(orders.createWithStockDeduction).not.toHaveBeenCalled();
       // The admission script draws the id: no call of its own.
       expect(orderIds.next).not.toHaveBeenCalled();
@@ -492,31 +494,39 @@ describe(OrderService.name, () => {
     });
 
     it('refuses a buyer Redis already admitted before the lock: no lock, no id, no script', async () => {
-      isKnownBuyer.mockResolvedValue(true);
+      lockUnlessBuyer.mockResolvedValue('already-purchased');
 
       await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(
         AlreadyPurchasedError,
       );
-      expect(isKnownBuyer).toHaveBeenCalledWith(VOUCHER_ID, USER_ID);
-      expect(locks.tryLock).not.toHaveBeenCalled();
+      expect(lock.release).not.toHaveBeenCalled();
       expect(orderIds.next).not.toHaveBeenCalled();
       expect(admit).not.toHaveBeenCalled();
     });
 
-    it('asks the buyer set only once the offer checks passed', async () => {
+    it('asks the buyer set and the lock only once the offer checks passed', async () => {
       vouchers.getSeckillOffer.mockResolvedValue(openOffer({ stock: 0 }));
 
       await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(
         StockExhaustedError,
       );
-      expect(isKnownBuyer).not.toHaveBeenCalled();
+      expect(lockUnlessBuyer).not.toHaveBeenCalled();
     });
 
     it('answers DUPLICATE_ORDER while the user holds the lock, without running the script', async () => {
-      locks.tryLock.mockResolvedValue(undefined);
+      lockUnlessBuyer.mockResolvedValue(undefined);
 
       await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(
         DuplicateOrderError,
+      );
+      expect(admit).not.toHaveBeenCalled();
+    });
+
+    it('lets a failure to lock (Redis down) through, without the script', async () => {
+      lockUnlessBuyer.mockRejectedValue(new DependencyUnavailableError(['redis']));
+
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(
+        DependencyUnavailableError,
       );
       expect(admit).not.toHaveBeenCalled();
     });

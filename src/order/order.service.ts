@@ -151,22 +151,24 @@ export class OrderService {
     const offer = await this.offerUnlessMysqlDown(voucherId);
     if (offer) assertSeckillOpen(offer, new Date());
 
-    // 2. A buyer Redis already admitted is refused with one cheap read, before
-    //    the lock: a shopper hammering the button costs no lock and no script.
-    //    Only a yes is final; a no goes on, and the script decides under the lock.
-    if (await this.asyncState.isKnownBuyer(voucherId, userId)) throw new AlreadyPurchasedError();
-
-    // 3. One attempt per user at a time, as in sync mode.
-    const lock = await this.locks.tryLock(RedisKeys.orderLock(userId), {
-      leaseMs: this.config.orderLockLeaseMs,
-    });
+    // 2. A buyer Redis already admitted is refused before the lock: a shopper
+    //    hammering the button costs no lock and no admission. 3. One attempt per
+    //    user at a time, as in sync mode. Both in one Redis call where the locks
+    //    live on the same Redis (see AsyncSeckillState.lockUnlessBuyer).
+    const lock = await this.asyncState.lockUnlessBuyer(
+      voucherId,
+      userId,
+      this.config.orderLockLeaseMs,
+    );
+    if (lock === 'already-purchased') throw new AlreadyPurchasedError();
     if (!lock) throw new DuplicateOrderError();
     let unknown = false;
     try {
-      // 4. Redis decides (keys missing: rebuilt from MySQL first), and draws
-      //    the order id of an admitted order in the same script.
+      // 4. Redis decides (keys missing: rebuilt from MySQL first), draws the order
+      //    id of an admitted order and, where it can, releases the lock, all in
+      //    one script: the admission is this path's commit.
       const admission = await this.asyncState
-        .admit({ userId, voucherId })
+        .admit({ userId, voucherId }, lock)
         .catch((error: unknown) => {
           // Sent, no answer in time: the script may have run. A retry of the user
           // answers ALREADY_PURCHASED if it did; the lock stays until its lease ends.
@@ -181,8 +183,9 @@ export class OrderService {
       }
       throw this.refusal(admission.outcome, voucherId);
     } finally {
-      if (unknown) lock.abandon();
-      else await lock.release();
+      // 5. Released after the admission (a no-op when the script released it).
+      if (unknown) lock.held.abandon();
+      else await lock.held.release();
     }
   }
 

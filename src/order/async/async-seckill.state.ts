@@ -7,6 +7,7 @@ import {
   seckillConfig,
   SeckillConfig,
 } from '../../config/configuration';
+import { HeldLock } from '../../lock/held-lock';
 import { LockService } from '../../lock/lock.service';
 import { LockWaitTimeoutError } from '../../lock/lock.errors';
 import { OrderStreamMetrics } from '../../metrics/order-stream.metrics';
@@ -16,8 +17,24 @@ import { VoucherService } from '../../voucher/voucher.service';
 import { StockRebuildingError } from '../order.errors';
 import { AsyncOrderRepository } from './async-order.repository';
 import { OrderBacklog, SeckillRebuild } from './order-backlog';
-import { AcceptedOrder, Admission, DeadLetter, SeckillStockStore } from './seckill-stock.store';
+import {
+  AcceptedOrder,
+  Admission,
+  DeadLetter,
+  ScriptReleasedLock,
+  SeckillStockStore,
+} from './seckill-stock.store';
 import { OrderStreamEntry } from './stream-entries';
+
+/**
+ * The per-user order lock of an async seckill, and, when the admission script
+ * may release it itself (it was taken by a script on the same Redis), its key
+ * and value for that script.
+ */
+export interface OrderLock {
+  held: HeldLock;
+  releasedByAdmission?: ScriptReleasedLock;
+}
 
 /** How long the reconcile command waits for another instance's rebuild. */
 const TOOL_REBUILD_WAIT_MS = 30_000;
@@ -103,21 +120,61 @@ export class AsyncSeckillState implements OnModuleInit {
   }
 
   /**
-   * Admits an order in Redis (see ADMIT_SCRIPT), which draws the order id too.
+   * Steps 2 and 3 of the async seckill: a buyer Redis already admitted is refused
+   * (the buyer set is authoritative in async mode, so a yes is final; a no, or
+   * keys not loaded, decides nothing), then the per-user tryLock. Where the locks
+   * live on this Redis (one server, the default) both are one script
+   * (LOCK_UNLESS_BUYER_SCRIPT), and the admission releases the lock; elsewhere
+   * SISMEMBER, then LockService.tryLock. Undefined: someone else holds the lock.
+   */
+  async lockUnlessBuyer(
+    voucherId: number,
+    userId: number,
+    leaseMs: number,
+  ): Promise<OrderLock | 'already-purchased' | undefined> {
+    const key = RedisKeys.orderLock(userId);
+    const attempt = this.locks.scriptedAttempt(this.store.client, key, { leaseMs });
+    if (!attempt) {
+      if (await this.store.isBuyer(voucherId, userId)) return 'already-purchased';
+      const held = await this.locks.tryLock(key, { leaseMs });
+      return held && { held };
+    }
+    const answer = await this.store
+      .lockUnlessBuyer(voucherId, userId, attempt)
+      .catch((error: unknown) => {
+        throw attempt.failed(error);
+      });
+    switch (answer) {
+      case 'already-purchased':
+        return answer;
+      case 'busy':
+        attempt.refused();
+        return undefined;
+      case 'locked':
+        return { held: attempt.acquired(), releasedByAdmission: attempt };
+    }
+  }
+
+  /**
+   * Admits an order in Redis (see ADMIT_SCRIPT), which draws the order id too,
+   * and releases `lock` in the same step where it can (ADMIT_AND_RELEASE_SCRIPT).
    * Keys missing: rebuilt from MySQL first, then one more try; an unknown
    * voucher is VoucherNotFoundError.
    */
-  async admit(order: {
-    userId: number;
-    voucherId: number;
-  }): Promise<Exclude<Admission, { outcome: 'missing' }>> {
-    const admission = await this.store.admit(order);
-    if (admission.outcome !== 'missing') return admission;
-    if (!(await this.ensureLoaded(order.voucherId))) throw new VoucherNotFoundError();
-    const retried = await this.store.admit(order);
-    // Missing again: gone between the rebuild and now (another flush). No guess.
-    if (retried.outcome === 'missing') throw new StockRebuildingError();
-    return retried;
+  async admit(
+    order: { userId: number; voucherId: number },
+    lock?: OrderLock,
+  ): Promise<Exclude<Admission, { outcome: 'missing' }>> {
+    const release = lock?.releasedByAdmission;
+    let admission = await this.store.admit(order, new Date(), release);
+    if (admission.outcome === 'missing') {
+      if (!(await this.ensureLoaded(order.voucherId))) throw new VoucherNotFoundError();
+      admission = await this.store.admit(order, new Date(), release);
+      // Missing again: gone between the rebuild and now (another flush). No guess.
+      if (admission.outcome === 'missing') throw new StockRebuildingError();
+    }
+    if (release) lock.held.releasedByScript();
+    return admission;
   }
 
   /**

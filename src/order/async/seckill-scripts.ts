@@ -22,7 +22,7 @@ import { NEXT_ORDER_ID_LUA } from '../order-id.generator';
  * so it cannot be passed in KEYS: the script builds it from the prefix, which
  * carries the shard's hash tag, so the key is in the slot of the declared ones.
  */
-export const ADMIT_SCRIPT = `${NEXT_ORDER_ID_LUA}
+const ADMIT_BODY = `
 local window = redis.call('HMGET', KEYS[3], 'begin', 'end')
 local stock = redis.call('GET', KEYS[1])
 if not window[1] or not window[2] or not stock then return 'missing' end
@@ -43,6 +43,40 @@ local state = ARGV[4] .. orderId
 redis.call('HSET', state, 'userId', ARGV[1], 'voucherId', ARGV[2], 'state', 'pending', 'acceptedAt', acceptedAt)
 redis.call('EXPIRE', state, ARGV[3])
 return {'accepted', orderId}
+`;
+
+export const ADMIT_SCRIPT = `${NEXT_ORDER_ID_LUA}${ADMIT_BODY}`;
+
+/**
+ * The per-user order lock, taken in the same call as the buyer check, where the
+ * locks live on this very Redis (one server: REDIS_URL, no REDIS_LOCK_URLS, no
+ * Cluster; see LockService.scriptedAttempt). KEYS: buyers, lock. ARGV: userId,
+ * the lock's value (the holder's own), lease (ms).
+ * Answers already-purchased (a known buyer: no lock taken, as the sync path's
+ * SISMEMBER before tryLock), busy (the key is held: someone else's attempt), or
+ * locked (SET NX PX, as SingleRedisRedlock's acquire). One round trip for two.
+ */
+export const LOCK_UNLESS_BUYER_SCRIPT = `
+if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 'already-purchased' end
+if redis.call('SET', KEYS[2], ARGV[2], 'NX', 'PX', ARGV[3]) then return 'locked' end
+return 'busy'
+`;
+
+/**
+ * ADMIT_SCRIPT, then the release of the order lock LOCK_UNLESS_BUYER_SCRIPT took:
+ * KEYS and ARGV as ADMIT_SCRIPT's, plus KEYS[6] the lock and ARGV[8] its value.
+ * The admission is the seckill's commit; the lock goes right after it, in the same
+ * atomic step, and only if it still holds the holder's value (owner-safe, the
+ * compare-and-delete of every release). Not after `missing`: the caller rebuilds
+ * the keys and admits again, still holding the lock; not after an error reply
+ * (the caller releases it as any lock).
+ */
+export const ADMIT_AND_RELEASE_SCRIPT = `${NEXT_ORDER_ID_LUA}
+local function admit()${ADMIT_BODY}end
+local answer = admit()
+if answer == 'missing' or (type(answer) == 'table' and answer.err) then return answer end
+if redis.call('GET', KEYS[6]) == ARGV[8] then redis.call('DEL', KEYS[6]) end
+return answer
 `;
 
 /**

@@ -6,8 +6,10 @@ import { RedisKeyPrefixes, RedisKeys, voucherShard } from '../../redis/redis-key
 import { orderIdSequenceAt } from '../order-id.generator';
 import { OrderBacklog } from './order-backlog';
 import {
+  ADMIT_AND_RELEASE_SCRIPT,
   ADMIT_SCRIPT,
   DEAD_LETTER_SCRIPT,
+  LOCK_UNLESS_BUYER_SCRIPT,
   RAISE_STOCK_SCRIPT,
   SYNC_BUYER_SCRIPT,
 } from './seckill-scripts';
@@ -35,10 +37,29 @@ declare module 'ioredis' {
       idEpochSeconds: number,
       shard: number,
     ): Result<Exclude<AdmissionOutcome, 'accepted'> | ['accepted', string], Context>;
+    seckillAdmitAndRelease(
+      ...keysAndArgs: (string | number)[]
+    ): Result<Exclude<AdmissionOutcome, 'accepted'> | ['accepted', string], Context>;
+    seckillLockUnlessBuyer(
+      buyers: string,
+      lock: string,
+      userId: string,
+      lockValue: string,
+      leaseMs: number,
+    ): Result<LockUnlessBuyer, Context>;
     seckillDeadLetter(...keysAndArgs: (string | number)[]): Result<number, Context>;
     seckillRaiseStock(stock: string, window: string, units: number): Result<number, Context>;
     seckillSyncBuyer(buyers: string, window: string, userId: string): Result<number, Context>;
   }
+}
+
+/** What LOCK_UNLESS_BUYER_SCRIPT answered. */
+export type LockUnlessBuyer = 'already-purchased' | 'busy' | 'locked';
+
+/** An order lock the admission script may release itself: its key and its holder's value. */
+export interface ScriptReleasedLock {
+  key: string;
+  value: string;
 }
 
 export type AdmissionOutcome =
@@ -127,6 +148,14 @@ export class SeckillStockStore {
     @Inject(asyncSeckillConfig.KEY) private readonly config: AsyncSeckillConfig,
   ) {
     redis.defineCommand('seckillAdmit', { numberOfKeys: 5, lua: ADMIT_SCRIPT });
+    redis.defineCommand('seckillAdmitAndRelease', {
+      numberOfKeys: 6,
+      lua: ADMIT_AND_RELEASE_SCRIPT,
+    });
+    redis.defineCommand('seckillLockUnlessBuyer', {
+      numberOfKeys: 2,
+      lua: LOCK_UNLESS_BUYER_SCRIPT,
+    });
     redis.defineCommand('seckillDeadLetter', { numberOfKeys: 5, lua: DEAD_LETTER_SCRIPT });
     redis.defineCommand('seckillRaiseStock', { numberOfKeys: 2, lua: RAISE_STOCK_SCRIPT });
     redis.defineCommand('seckillSyncBuyer', { numberOfKeys: 2, lua: SYNC_BUYER_SCRIPT });
@@ -137,17 +166,32 @@ export class SeckillStockStore {
     return Array.from({ length: this.config.streamShards }, (_, shard) => orderStreamShard(shard));
   }
 
-  /** Runs ADMIT_SCRIPT; an admitted order's id is drawn by the script (its time: `now`). */
-  async admit(order: { userId: number; voucherId: number }, now = new Date()): Promise<Admission> {
+  /** The client the scripts run on (LockService.scriptedAttempt asks whether the locks live there). */
+  get client(): RedisClient {
+    return this.redis;
+  }
+
+  /**
+   * Runs ADMIT_SCRIPT; an admitted order's id is drawn by the script (its time:
+   * `now`). With `release`, ADMIT_AND_RELEASE_SCRIPT: the order lock goes in the
+   * same step (unless the answer is `missing`).
+   */
+  async admit(
+    order: { userId: number; voucherId: number },
+    now = new Date(),
+    release?: ScriptReleasedLock,
+  ): Promise<Admission> {
     const shards = this.config.streamShards;
     const shard = voucherShard(order.voucherId, shards);
     const sequence = orderIdSequenceAt(now, shard);
-    const answer = await this.redis.seckillAdmit(
+    const keys = [
       RedisKeys.seckillStock(order.voucherId, shards),
       RedisKeys.seckillBuyers(order.voucherId, shards),
       RedisKeys.seckillWindow(order.voucherId, shards),
       RedisKeys.orderStream(shard),
       sequence.key,
+    ] as const;
+    const args = [
       String(order.userId),
       String(order.voucherId),
       this.config.orderStateTtlSeconds,
@@ -155,10 +199,28 @@ export class SeckillStockStore {
       sequence.keyTtlSeconds,
       sequence.epochSeconds,
       shard,
-    );
+    ] as const;
+    const answer = release
+      ? await this.redis.seckillAdmitAndRelease(...keys, release.key, ...args, release.value)
+      : await this.redis.seckillAdmit(...keys, ...args);
     return typeof answer === 'string'
       ? { outcome: answer }
       : { outcome: 'accepted', orderId: answer[1] };
+  }
+
+  /** LOCK_UNLESS_BUYER_SCRIPT: the buyer check and, for anyone else, the order lock. */
+  lockUnlessBuyer(
+    voucherId: number,
+    userId: number,
+    lock: { key: string; value: string; leaseMs: number },
+  ): Promise<LockUnlessBuyer> {
+    return this.redis.seckillLockUnlessBuyer(
+      RedisKeys.seckillBuyers(voucherId, this.config.streamShards),
+      lock.key,
+      String(userId),
+      lock.value,
+      lock.leaseMs,
+    );
   }
 
   /**
