@@ -462,7 +462,10 @@ describe(OrderService.name, () => {
 
       expect(lockUnlessBuyer).toHaveBeenCalledWith(VOUCHER_ID, USER_ID, config.orderLockLeaseMs);
       // The lock goes with the admission, which may release it in its own script.
-      expect(admit).toHaveBeenCalledWith({ userId: USER_ID, voucherId: VOUCHER_ID }, { held: lock });
+      expect(admit).toHaveBeenCalledWith(
+        { userId: USER_ID, voucherId: VOUCHER_ID },
+        { held: lock },
+      );
       expect(orders.createWithStockDeduction).not.toHaveBeenCalled();
       // The admission script draws the id: no call of its own.
       expect(orderIds.next).not.toHaveBeenCalled();
