@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
-import Redlock, { ExecutionError, ResourceLockedError } from 'redlock';
+import Redlock, { ExecutionError, Lock, ResourceLockedError } from 'redlock';
 import { DependencyUnavailableError } from '../common/domain-error';
 import { LockMetrics } from '../metrics/lock.metrics';
 import { isCluster, RedisClient } from '../redis/redis.constants';
@@ -71,6 +71,10 @@ export class LockService {
     private readonly metrics: LockMetrics,
   ) {}
 
+  /** A new lock from Redis, held by the caller's chain (see hold), for ScriptedAttempt. */
+  private readonly holdLease = (lock: Lock, leaseMs: number): HeldLock =>
+    this.hold(new LeasedLock(lock, leaseMs, this.logger, this.metrics));
+
   /**
    * One attempt, no waiting. Resolves undefined when someone else holds `key`;
    * rejects with DependencyUnavailableError when no majority of Redis answers.
@@ -105,37 +109,7 @@ export class LockService {
       return undefined;
     }
     if (this.holders.getStore()?.has(key)) return undefined;
-    const done = this.metrics.startAttempt();
-    const value = randomUUID();
-    const start = Date.now();
-    const adopt = () => redlock.adopt(key, value, leaseMs, start);
-    return {
-      key,
-      value,
-      leaseMs,
-      acquired: () => {
-        const lock = adopt();
-        if (lock.expiration <= Date.now()) {
-          // Taken, but so late that the lease (drift subtracted) is over, as in acquireOnce.
-          void lock.release().catch(() => undefined);
-          done('unavailable');
-          throw new DependencyUnavailableError(
-            ['redis'],
-            new Error(`lock ${key} granted after its validity time`),
-          );
-        }
-        done('acquired');
-        return this.hold(new LeasedLock(lock, leaseMs, this.logger, this.metrics));
-      },
-      refused: () => done('contended'),
-      failed: (error) => {
-        done('unavailable');
-        void adopt()
-          .release()
-          .catch(() => undefined);
-        return new DependencyUnavailableError(['redis'], error);
-      },
-    };
+    return new ScriptedAttempt(key, leaseMs, redlock, this.metrics, this.holdLease);
   }
 
   /**
@@ -235,6 +209,58 @@ export class LockService {
       done('unavailable');
       throw new DependencyUnavailableError(['redis'], error);
     }
+  }
+}
+
+/**
+ * One ScriptedLockAttempt: a plain object with its clock as a number (no
+ * closures, no timer): a seckill makes one per order that reaches the lock, and
+ * most (a hot user's) end as the script's "already purchased", with no lock.
+ */
+class ScriptedAttempt implements ScriptedLockAttempt {
+  /** Unique per holder, as SingleRedisRedlock's own values. */
+  readonly value = randomUUID();
+  private readonly startedAt = performance.now();
+  private readonly start = Date.now();
+
+  constructor(
+    readonly key: string,
+    readonly leaseMs: number,
+    private readonly redlock: SingleRedisRedlock,
+    private readonly metrics: LockMetrics,
+    private readonly hold: (lock: Lock, leaseMs: number) => HeldLock,
+  ) {}
+
+  acquired(): HeldLock {
+    const lock = this.lock();
+    if (lock.expiration <= Date.now()) {
+      // Taken, but so late that the lease (drift subtracted) is over, as in acquireOnce.
+      void lock.release().catch(() => undefined);
+      this.metrics.recordAttempt('unavailable', this.startedAt);
+      throw new DependencyUnavailableError(
+        ['redis'],
+        new Error(`lock ${this.key} granted after its validity time`),
+      );
+    }
+    this.metrics.recordAttempt('acquired', this.startedAt);
+    return this.hold(lock, this.leaseMs);
+  }
+
+  refused(): void {
+    this.metrics.recordAttempt('contended', this.startedAt);
+  }
+
+  failed(error: unknown): DependencyUnavailableError {
+    this.metrics.recordAttempt('unavailable', this.startedAt);
+    void this.lock()
+      .release()
+      .catch(() => undefined);
+    return new DependencyUnavailableError(['redis'], error);
+  }
+
+  /** The lock the script took (or may have taken): SingleRedisRedlock's own, valid from `start`. */
+  private lock(): Lock {
+    return this.redlock.adopt(this.key, this.value, this.leaseMs, this.start);
   }
 }
 

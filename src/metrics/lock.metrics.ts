@@ -45,11 +45,14 @@ export class LockMetrics {
 
   /** Starts the acquire clock; call the result with the outcome. */
   startAttempt(): (outcome: LockAttemptOutcome) => void {
-    const stopTimer = this.latency.startTimer();
-    return (outcome) => {
-      stopTimer();
-      this.attempts.inc({ outcome });
-    };
+    const startedAt = performance.now();
+    return (outcome) => this.recordAttempt(outcome, startedAt);
+  }
+
+  /** One attempt that started at `startedAt` (performance.now()) ended with `outcome`. */
+  recordAttempt(outcome: LockAttemptOutcome, startedAt: number): void {
+    this.latency.observe((performance.now() - startedAt) / 1000);
+    this.attempts.inc({ outcome });
   }
 
   recordRenewal(outcome: 'renewed' | 'failed'): void {

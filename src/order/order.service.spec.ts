@@ -65,7 +65,9 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
 const flushPromises = () => new Promise((done) => setImmediate(done));
 
 describe(OrderService.name, () => {
-  let vouchers: jest.Mocked<Pick<VoucherService, 'getSeckillOffer' | 'recordSoldOut'>>;
+  let vouchers: jest.Mocked<
+    Pick<VoucherService, 'getSeckillOffer' | 'cachedSeckillOffer' | 'recordSoldOut'>
+  >;
   let orders: jest.Mocked<
     Pick<OrderRepository, 'createWithStockDeduction' | 'findByUser' | 'findOneOfUser'>
   >;
@@ -81,6 +83,8 @@ describe(OrderService.name, () => {
     registry = new Registry();
     vouchers = {
       getSeckillOffer: jest.fn().mockResolvedValue(openOffer()),
+      // Not in memory: every test goes through getSeckillOffer unless it says otherwise.
+      cachedSeckillOffer: jest.fn().mockReturnValue(undefined),
       recordSoldOut: jest.fn(),
     };
     orders = {
@@ -523,6 +527,28 @@ describe(OrderService.name, () => {
         DuplicateOrderError,
       );
       expect(admit).not.toHaveBeenCalled();
+    });
+
+    it('checks the offer this instance has in memory without asking for it again', async () => {
+      vouchers.cachedSeckillOffer.mockReturnValue(openOffer({ stock: 0 }));
+
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(
+        StockExhaustedError,
+      );
+      expect(vouchers.cachedSeckillOffer).toHaveBeenCalledWith(VOUCHER_ID);
+      expect(vouchers.getSeckillOffer).not.toHaveBeenCalled();
+      expect(lockUnlessBuyer).not.toHaveBeenCalled();
+    });
+
+    it('answers a voucher known not to exist with VoucherNotFoundError, before Redis', async () => {
+      vouchers.cachedSeckillOffer.mockImplementation(() => {
+        throw new VoucherNotFoundError();
+      });
+
+      await expect(sut.placeSeckillOrder(USER_ID, VOUCHER_ID)).rejects.toBeInstanceOf(
+        VoucherNotFoundError,
+      );
+      expect(lockUnlessBuyer).not.toHaveBeenCalled();
     });
 
     it('lets a failure to lock (Redis down) through, without the script', async () => {

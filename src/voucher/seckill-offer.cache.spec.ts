@@ -133,6 +133,31 @@ describe(SeckillOfferCache.name, () => {
     });
   });
 
+  describe('peek', () => {
+    it('answers a fresh entry without a promise, and nothing once it is stale or unknown', async () => {
+      expect(sut.peek(VOUCHER_ID)).toBeUndefined();
+      await sut.get(VOUCHER_ID, loadReturning(offer()));
+
+      expect(sut.peek(VOUCHER_ID)).toEqual({ offer: offer(), expiresAt: now + TTL_MS });
+      now += TTL_MS;
+      expect(sut.peek(VOUCHER_ID)).toBeUndefined();
+    });
+
+    it('answers "not found" as an entry without an offer', async () => {
+      await sut.get(VOUCHER_ID, loadReturning(undefined));
+
+      expect(sut.peek(VOUCHER_ID)).toEqual({ offer: undefined, expiresAt: now + TTL_MS });
+    });
+
+    it('sees a recorded sell-out and a forget', async () => {
+      await sut.get(VOUCHER_ID, loadReturning(offer()));
+      sut.recordSoldOut(VOUCHER_ID);
+      expect(sut.peek(VOUCHER_ID)?.offer?.stock).toBe(0);
+      sut.forget(VOUCHER_ID);
+      expect(sut.peek(VOUCHER_ID)).toBeUndefined();
+    });
+  });
+
   it('hands out frozen offers, so no caller can change what the next one reads', async () => {
     const loaded = offer({ stock: 2 });
     const got = await sut.get(VOUCHER_ID, () => Promise.resolve(loaded));

@@ -27,6 +27,15 @@ export class SeckillOfferCache {
     private readonly maxEntries = 10_000,
   ) {}
 
+  /**
+   * The cached entry while it is fresh, without a promise: an order that finds
+   * it checks the offer synchronously. `{ offer: undefined }`: known not to exist.
+   */
+  peek(voucherId: number): { offer: Readonly<SeckillOffer> | undefined } | undefined {
+    const entry = this.entries.get(voucherId);
+    return entry && entry.expiresAt > this.now() ? entry : undefined;
+  }
+
   async get(
     voucherId: number,
     load: (voucherId: number) => Promise<SeckillOffer | undefined>,

@@ -122,6 +122,17 @@ export class VoucherService {
     return offer;
   }
 
+  /**
+   * The offer if this instance has it in memory now (no promise, no database),
+   * else undefined: then getSeckillOffer. Known not to exist: VoucherNotFoundError.
+   */
+  cachedSeckillOffer(voucherId: number): Readonly<SeckillOffer> | undefined {
+    const entry = this.offers.peek(voucherId);
+    if (!entry) return undefined;
+    if (!entry.offer) throw new VoucherNotFoundError();
+    return entry.offer;
+  }
+
   recordSoldOut(voucherId: number): void {
     this.offers.recordSoldOut(voucherId);
   }
