@@ -311,6 +311,36 @@ describe('async seckill (e2e)', () => {
       }
     });
 
+    it('asks a shopper it saw admitted with SISMEMBER first; a stale hint costs a call, not a wrong answer', async () => {
+      const [shopper] = await signInShoppers(t, 1);
+      const voucherId = await createSeckillVoucher(t.api, { stock: 5 });
+      await order(voucherId, shopper.token).expect(202);
+      const store = t.app.get(SeckillStockStore);
+      const isBuyer = jest.spyOn(store, 'isBuyer');
+      const lockScript = jest.spyOn(store, 'lockUnlessBuyer');
+      try {
+        // The hot user's next attempts: one SISMEMBER each, no lock script.
+        expect((await order(voucherId, shopper.token).expect(409)).body.code).toBe(
+          'ALREADY_PURCHASED',
+        );
+        expect(isBuyer).toHaveBeenCalledTimes(1);
+        expect(lockScript).not.toHaveBeenCalled();
+
+        // The buyer goes from the set (as a dead letter that gives the unit back does).
+        await t.redis.srem(RedisKeys.seckillBuyers(voucherId, 1), String(shopper.id));
+        await t.redis.incr(RedisKeys.seckillStock(voucherId, 1));
+
+        const again = await order(voucherId, shopper.token).expect(202);
+        expect(again.body.data).toEqual(expect.any(String));
+        expect(isBuyer).toHaveBeenCalledTimes(2);
+        expect(lockScript).toHaveBeenCalledTimes(1);
+      } finally {
+        isBuyer.mockRestore();
+        lockScript.mockRestore();
+      }
+      await until('the orders to be written', drained);
+    });
+
     it('counts its attempts in lock_attempts_total, as tryLock does', async () => {
       const attempts = async (outcome: string) => {
         const res = await t.api.get('/metrics').expect(200);

@@ -17,6 +17,7 @@ import { VoucherService } from '../../voucher/voucher.service';
 import { StockRebuildingError } from '../order.errors';
 import { AsyncOrderRepository } from './async-order.repository';
 import { OrderBacklog, SeckillRebuild } from './order-backlog';
+import { RecentBuyers } from './recent-buyers';
 import {
   AcceptedOrder,
   Admission,
@@ -57,6 +58,8 @@ export class AsyncSeckillState implements OnModuleInit {
   private readonly logger = new Logger(AsyncSeckillState.name);
   /** One rebuild per voucher at a time in this process, however many requests wait for it. */
   private readonly rebuilding = new Map<number, Promise<boolean>>();
+  /** Which call to make first for a shopper (see RecentBuyers): a hint, never an answer. */
+  private readonly recentBuyers = new RecentBuyers();
 
   constructor(
     private readonly store: SeckillStockStore,
@@ -125,7 +128,9 @@ export class AsyncSeckillState implements OnModuleInit {
    * keys not loaded, decides nothing), then the per-user tryLock. Where the locks
    * live on this Redis (one server, the default) both are one script
    * (LOCK_UNLESS_BUYER_SCRIPT), and the admission releases the lock; elsewhere
-   * SISMEMBER, then LockService.tryLock. Undefined: someone else holds the lock.
+   * SISMEMBER, then LockService.tryLock. A shopper this instance saw Redis call a
+   * buyer is asked with SISMEMBER first (RecentBuyers: a hint, not an answer).
+   * Undefined: someone else holds the lock.
    */
   async lockUnlessBuyer(
     voucherId: number,
@@ -133,9 +138,12 @@ export class AsyncSeckillState implements OnModuleInit {
     leaseMs: number,
   ): Promise<OrderLock | 'already-purchased' | undefined> {
     const key = RedisKeys.orderLock(userId);
+    // A shopper Redis called a buyer before (a hot user): SISMEMBER first, the cheapest call.
+    const hinted = this.recentBuyers.has(voucherId, userId);
+    if (hinted && (await this.store.isBuyer(voucherId, userId))) return 'already-purchased';
     const attempt = this.locks.scriptedAttempt(this.store.client, key, { leaseMs });
     if (!attempt) {
-      if (await this.store.isBuyer(voucherId, userId)) return 'already-purchased';
+      if (!hinted && (await this.store.isBuyer(voucherId, userId))) return 'already-purchased';
       const held = await this.locks.tryLock(key, { leaseMs });
       return held && { held };
     }
@@ -146,6 +154,7 @@ export class AsyncSeckillState implements OnModuleInit {
       });
     switch (answer) {
       case 'already-purchased':
+        this.recentBuyers.add(voucherId, userId);
         return answer;
       case 'busy':
         attempt.refused();
@@ -174,6 +183,9 @@ export class AsyncSeckillState implements OnModuleInit {
       if (admission.outcome === 'missing') throw new StockRebuildingError();
     }
     if (release) lock.held.releasedByScript();
+    if (admission.outcome === 'accepted' || admission.outcome === 'already-purchased') {
+      this.recentBuyers.add(order.voucherId, order.userId);
+    }
     return admission;
   }
 
