@@ -71,7 +71,7 @@ async function main(): Promise<number> {
 
   // Loaded only now, with the env in place (the config module reads it on import).
   const { ServiceProcess, startProdNodeFlags } = await import('./service.process');
-  const { runBenchSuite } = await import('./bench.suite');
+  const { runBenchSuite, WARM_UP_ORDERS } = await import('./bench.suite');
   type Suite = import('./bench.suite').BenchSuite;
   const { openAppContext } = await import('./app-context');
   const { loadtestContextOf } = await import('./loadtest.context');
@@ -122,7 +122,7 @@ async function main(): Promise<number> {
       description: 'warm-up',
       run: async (context, url, onPhase) => {
         await baselineRun(context, url, onPhase);
-        return sale(2_000, 200, 1)(context, url, onPhase);
+        return sale(2_000, WARM_UP_ORDERS, 1)(context, url, onPhase);
       },
     },
     baseline: { name: 'baseline', description: 'GET /user/me', run: baselineRun },
