@@ -341,6 +341,34 @@ describe('async seckill (e2e)', () => {
       await until('the orders to be written', drained);
     });
 
+    it('answers 503 when the lock script ran but its answer was lost, and gives the key back', async () => {
+      const [shopper] = await signInShoppers(t, 1);
+      const voucherId = await createSeckillVoucher(t.api, { stock: 5 });
+      const store = t.app.get(SeckillStockStore);
+      const original = store.lockUnlessBuyer.bind(store);
+      const lockScript = jest
+        .spyOn(store, 'lockUnlessBuyer')
+        .mockImplementationOnce(async (...args) => {
+          // The script runs in Redis (the key is taken), then the answer is lost.
+          await original(...args);
+          throw new Error('Command timed out');
+        });
+      try {
+        const res = await order(voucherId, shopper.token).expect(503);
+        expect(res.body.code).toBe('SERVICE_UNAVAILABLE');
+        await until(
+          'the key the lost answer took to be given back',
+          async () => (await t.redis.exists(lockOf(shopper.id))) === 0,
+        );
+        expect(await redisStock(voucherId)).toBe(5);
+        // Nothing lingers: the shopper's retry is admitted at once.
+        await order(voucherId, shopper.token).expect(202);
+      } finally {
+        lockScript.mockRestore();
+      }
+      await until('the order to be written', drained);
+    });
+
     it('counts its attempts in lock_attempts_total, as tryLock does', async () => {
       const attempts = async (outcome: string) => {
         const res = await t.api.get('/metrics').expect(200);
