@@ -356,9 +356,11 @@ describe('async seckill (e2e)', () => {
       try {
         const res = await order(voucherId, shopper.token).expect(503);
         expect(res.body.code).toBe('SERVICE_UNAVAILABLE');
+        // Given back at once, not left to its lease (ORDER_LOCK_LEASE_MS, 10 s by default).
         await until(
           'the key the lost answer took to be given back',
           async () => (await t.redis.exists(lockOf(shopper.id))) === 0,
+          1_000,
         );
         expect(await redisStock(voucherId)).toBe(5);
         // Nothing lingers: the shopper's retry is admitted at once.
