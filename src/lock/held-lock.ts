@@ -36,10 +36,10 @@ export class HeldLock {
   /**
    * The script that finished the work released the key itself (see
    * LockService.scriptedAttempt): this hold and the lock end, with no Redis call.
+   * What is left to do is abandon()'s: stop the watchdog, delete nothing.
    */
   releasedByScript(): void {
-    this.ended = true;
-    this.lease.releasedByScript();
+    this.abandon();
   }
 
   /**

@@ -105,14 +105,6 @@ export class LeasedLock {
     this.releasing = Promise.resolve();
   }
 
-  /**
-   * A script deleted the key (compare-and-delete, as release() does) at the end
-   * of the work it did under the lock: only the watchdog is left to stop.
-   */
-  releasedByScript(): void {
-    this.abandon();
-  }
-
   private async releaseNow(): Promise<void> {
     const wasLost = this.state === 'lost';
     this.state = 'ended';

@@ -197,11 +197,10 @@ export class LockService {
   ): Promise<LeasedLock | undefined> {
     try {
       const lock = await this.redlock.acquire([key], leaseMs);
-      if (lock.expiration <= Date.now()) {
-        // A majority said yes, but so late that the lease (drift subtracted) is
-        // already over: the lock cannot be trusted. Redis is too slow to answer.
+      const late = grantedTooLate(lock);
+      if (late) {
         await lock.release().catch(() => undefined);
-        throw new Error(`lock ${key} granted after its validity time`);
+        throw late;
       }
       return new LeasedLock(lock, leaseMs, this.logger, this.metrics);
     } catch (error) {
@@ -233,14 +232,11 @@ class ScriptedAttempt implements ScriptedLockAttempt {
 
   acquired(): HeldLock {
     const lock = this.lock();
-    if (lock.expiration <= Date.now()) {
-      // Taken, but so late that the lease (drift subtracted) is over, as in acquireOnce.
+    const late = grantedTooLate(lock);
+    if (late) {
       void lock.release().catch(() => undefined);
       this.metrics.recordAttempt('unavailable', this.startedAt);
-      throw new DependencyUnavailableError(
-        ['redis'],
-        new Error(`lock ${this.key} granted after its validity time`),
-      );
+      throw new DependencyUnavailableError(['redis'], late);
     }
     this.metrics.recordAttempt('acquired', this.startedAt);
     return this.hold(lock, this.leaseMs);
@@ -262,6 +258,16 @@ class ScriptedAttempt implements ScriptedLockAttempt {
   private lock(): Lock {
     return this.redlock.adopt(this.key, this.value, this.leaseMs, this.start);
   }
+}
+
+/**
+ * A lock granted so late that its lease (drift subtracted) is already over
+ * cannot be trusted: Redis is too slow to answer. The error to give up with
+ * (after giving the key back), or undefined while the lock is valid.
+ */
+function grantedTooLate(lock: Lock): Error | undefined {
+  if (lock.expiration > Date.now()) return undefined;
+  return new Error(`lock ${lock.resources[0]} granted after its validity time`);
 }
 
 /**

@@ -152,6 +152,21 @@ describe(SingleRedisRedlock.name, () => {
         expect(redis.redlockReleaseOne).toHaveBeenCalledWith(KEY, attempt.value);
       });
 
+      it('gives back a key the script took too late to trust (lease over) and answers 503', async () => {
+        jest.useFakeTimers();
+        try {
+          const attempt = locks.scriptedAttempt(client(), KEY, { leaseMs: LEASE_MS })!;
+          jest.advanceTimersByTime(LEASE_MS);
+
+          expect(() => attempt.acquired()).toThrow(DependencyUnavailableError);
+          expect(redis.redlockReleaseOne).toHaveBeenCalledWith(KEY, attempt.value);
+          expect(await attempts('unavailable')).toBe(1);
+          expect(await attempts('acquired')).toBe(0);
+        } finally {
+          jest.useRealTimers();
+        }
+      });
+
       it('counts a key held by someone else as contended', async () => {
         locks.scriptedAttempt(client(), KEY, { leaseMs: LEASE_MS })!.refused();
 
